@@ -1,0 +1,40 @@
+# mod_length_required
+#
+#   make            build .libs/mod_length_required.so with apxs
+#   make run        build, then a private Apache on 127.0.0.1:8411 (Ctrl-C stops)
+#   make test       the Apache::Test suite (as root it runs as an unprivileged user)
+#   make install    apxs -i, plus conf/ into Debian's mods-available
+#   make clean
+
+APXS    ?= apxs
+MODULE  = mod_length_required
+SO      = .libs/$(MODULE).so
+CWARN   = -Wc,-Wall -Wc,-Wextra -Wc,-Wno-unused-parameter -Wc,-Wshadow \
+          -Wc,-Wstrict-prototypes -Wc,-Wmissing-prototypes
+
+.PHONY: all deps run test install clean
+
+all: $(SO)
+
+$(SO): $(MODULE).c
+	@./scripts/deps build
+	$(APXS) -c $(CWARN) $(MODULE).c
+
+run: $(SO)
+	./scripts/demo
+
+test: $(SO)
+	@./scripts/deps test
+	./scripts/run-tests $(TEST_ARGS)
+
+install: $(SO)
+	$(APXS) -i -n length_required $(SO)
+	@if [ -d /etc/apache2/mods-available ]; then \
+	    install -m 644 conf/length_required.load conf/length_required.conf \
+	        /etc/apache2/mods-available/ && \
+	    echo "Installed; enable with: a2enmod length_required && systemctl reload apache2"; \
+	fi
+
+clean:
+	rm -rf .libs *.la *.lo *.slo *.o t/logs t/logs.failed t/conf/httpd.conf \
+	    t/conf/extra.conf t/conf/apache_test_config.pm t/htdocs/index.html
