@@ -4,6 +4,7 @@
 #   make run        build, then a private Apache on 127.0.0.1:8411 (Ctrl-C stops)
 #   make test       the Apache::Test suite (as root it runs as an unprivileged user)
 #   make install    apxs -i, plus conf/ into Debian's mods-available
+#   make bench      side-by-side benchmarks (bench/run; see bench/README.md)
 #   make clean
 
 APXS    ?= apxs
@@ -12,7 +13,7 @@ SO      = .libs/$(MODULE).so
 CWARN   = -Wc,-Wall -Wc,-Wextra -Wc,-Wno-unused-parameter -Wc,-Wshadow \
           -Wc,-Wstrict-prototypes -Wc,-Wmissing-prototypes
 
-.PHONY: all deps run test install clean
+.PHONY: all run test bench install clean
 
 all: $(SO)
 
@@ -26,6 +27,10 @@ run: $(SO)
 test: $(SO)
 	@./scripts/deps test
 	./scripts/run-tests $(TEST_ARGS)
+
+bench: $(SO)
+	@./scripts/deps bench
+	./bench/run $(BENCH_ARGS)
 
 install: $(SO)
 	$(APXS) -i -n length_required $(SO)
