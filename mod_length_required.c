@@ -8,18 +8,27 @@
  * which httpd has merged <Directory>, <Location>, <Files>, <If> and
  * .htaccess configuration for the request.  A refusal is returned as a
  * status, so it goes through ap_die() and honours ErrorDocument like any
- * other error httpd produces.
+ * other error httpd produces.  Where no ErrorDocument is in scope, an
+ * error filter may turn httpd's HTML page into JSON for API clients.
  *
  * Chunked (and HTTP/2 content-length-less) bodies may be allowed; when they
  * are, a small protocol input filter counts the body as it streams and
  * fails the read with APR_ENOSPC (which handlers map to 413, exactly as for
  * core's LimitRequestBody) the moment it passes the cap.
  *
+ * On shared hosts, "LengthRequiredHtaccess TightenOnly" lets .htaccess
+ * files make the policy stricter than the server configuration, never
+ * looser.  To tell the two apart, every directory config keeps the policy
+ * twice: as httpd merges it (.htaccess included) and as the server
+ * configuration alone would have it.
+ *
  * Configuration:
- *   LengthRequired          On | Off | LogOnly
- *   LengthRequiredMethods   method [method] ...
- *   LengthRequiredChunked   Deny | Allow
- *   LengthRequiredMaxBody   size[K|M|G]
+ *   LengthRequired              On | Off | LogOnly
+ *   LengthRequiredMethods       method [method] ...
+ *   LengthRequiredChunked       Deny | Allow
+ *   LengthRequiredMaxBody       size[K|M|G]
+ *   LengthRequiredErrorFormat   Html | Json | Auto
+ *   LengthRequiredHtaccess      Any | TightenOnly      (server, vhost)
  */
 
 #include "apr_strings.h"
@@ -32,6 +41,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "util_filter.h"
+#include "mod_core.h"
 
 module AP_MODULE_DECLARE_DATA length_required_module;
 
@@ -42,13 +52,14 @@ module AP_MODULE_DECLARE_DATA length_required_module;
 #define LR_NOTE             "length-required"
 #define LR_ENV              "LENGTH_REQUIRED_VIOLATION"
 #define LR_SHORT_LINGER     "short-lingering-close"
-#define LR_FILTER_NAME      "LENGTH_REQUIRED_COUNT"
+#define LR_COUNT_FILTER     "LENGTH_REQUIRED_COUNT"
+#define LR_JSON_FILTER      "LENGTH_REQUIRED_JSON"
 
 typedef enum {
     LR_MODE_UNSET = -1,
-    LR_MODE_OFF = 0,
-    LR_MODE_ON,
-    LR_MODE_LOGONLY
+    LR_MODE_OFF = 0,            /* the order is the order of strictness */
+    LR_MODE_LOGONLY,
+    LR_MODE_ON
 } lr_mode_e;
 
 typedef enum {
@@ -56,6 +67,19 @@ typedef enum {
     LR_CHUNKED_DENY = 0,
     LR_CHUNKED_ALLOW
 } lr_chunked_e;
+
+typedef enum {
+    LR_FORMAT_UNSET = -1,
+    LR_FORMAT_HTML = 0,
+    LR_FORMAT_JSON,
+    LR_FORMAT_AUTO
+} lr_format_e;
+
+typedef enum {
+    LR_HTACCESS_UNSET = -1,
+    LR_HTACCESS_ANY = 0,
+    LR_HTACCESS_TIGHTEN
+} lr_htaccess_e;
 
 typedef enum {
     LR_REASON_NONE = 0,
@@ -72,7 +96,7 @@ static const char *const lr_reason_token[] = {
 };
 
 /* httpd gives HEAD the method number of GET; bit 63 is never a method
- * number (METHOD_NUMBER_LAST is 62), so it stands for HEAD in our mask.
+ * number (httpd registers methods up to 62), so it stands for HEAD here.
  */
 #define LR_BIT(n)           ((apr_uint64_t)1 << (n))
 #define LR_BIT_HEAD         LR_BIT(63)
@@ -80,14 +104,48 @@ static const char *const lr_reason_token[] = {
 /* Default LengthRequiredMethods: POST PUT PATCH. */
 #define LR_DEFAULT_METHODS  (LR_BIT(M_POST) | LR_BIT(M_PUT) | LR_BIT(M_PATCH))
 
+/* One complete policy.  Every field may be unset; defaults are applied
+ * where a value is read.
+ */
 typedef struct {
-    lr_mode_e mode;             /* LengthRequired */
-    lr_chunked_e chunked;       /* LengthRequiredChunked */
-    apr_off_t max_body;         /* LengthRequiredMaxBody, -1 unset, 0 none */
-    int methods_set;            /* LengthRequiredMethods seen */
-    apr_uint64_t method_mask;   /* methods httpd knows by number */
-    apr_array_header_t *method_names; /* other methods, by name (or NULL) */
+    lr_mode_e mode;                     /* LengthRequired */
+    lr_chunked_e chunked;               /* LengthRequiredChunked */
+    apr_off_t max_body;                 /* LengthRequiredMaxBody, -1 unset */
+    int methods_set;                    /* LengthRequiredMethods seen */
+    apr_uint64_t method_mask;           /* methods httpd knows by number */
+    apr_array_header_t *method_names;   /* other methods by name, or NULL */
+    lr_format_e format;                 /* LengthRequiredErrorFormat */
+} lr_policy;
+
+/* The fields of a policy, to say which of them a .htaccess file set. */
+typedef enum {
+    LR_F_MODE = 0,
+    LR_F_CHUNKED,
+    LR_F_MAX_BODY,
+    LR_F_METHODS,
+    LR_F_FORMAT,
+    LR_F_COUNT
+} lr_field_e;
+
+typedef struct {
+    lr_policy eff;              /* as merged, .htaccess files included */
+    lr_policy srv;              /* the server configuration alone */
+    const char *ht[LR_F_COUNT]; /* .htaccess that set eff's field, or NULL */
+    int any_ht;                 /* some ht[] is set */
 } lr_dir_conf;
+
+typedef struct {
+    lr_htaccess_e htaccess;     /* LengthRequiredHtaccess */
+} lr_srv_conf;
+
+/* What a refusal leaves on the request for the error filter: set only when
+ * this module produced the 411/413, never in LogOnly mode.
+ */
+typedef struct {
+    int status;
+    lr_reason_e reason;
+    apr_off_t cap;
+} lr_refusal;
 
 /* State of the streaming counter for one request body. */
 typedef struct {
@@ -97,10 +155,120 @@ typedef struct {
 } lr_count_ctx;
 
 static ap_filter_rec_t *lr_count_filter_handle;
+static ap_filter_rec_t *lr_json_filter_handle;
+
+/*
+ * Helpers shared by configuration and request time
+ */
+
+static int lr_field_is_set(const lr_policy *p, lr_field_e f)
+{
+    switch (f) {
+    case LR_F_MODE:     return p->mode != LR_MODE_UNSET;
+    case LR_F_CHUNKED:  return p->chunked != LR_CHUNKED_UNSET;
+    case LR_F_MAX_BODY: return p->max_body != -1;
+    case LR_F_METHODS:  return p->methods_set;
+    case LR_F_FORMAT:   return p->format != LR_FORMAT_UNSET;
+    default:            return 0;
+    }
+}
+
+static void lr_unset_policy(lr_policy *p)
+{
+    p->mode = LR_MODE_UNSET;
+    p->chunked = LR_CHUNKED_UNSET;
+    p->max_body = -1;
+    p->methods_set = 0;
+    p->method_mask = 0;
+    p->method_names = NULL;
+    p->format = LR_FORMAT_UNSET;
+}
+
+/* httpd's merge rule: what the inner scope sets wins, the rest inherits. */
+static void lr_merge_policy(lr_policy *out, const lr_policy *base,
+                            const lr_policy *add)
+{
+    out->mode = (add->mode != LR_MODE_UNSET) ? add->mode : base->mode;
+    out->chunked = (add->chunked != LR_CHUNKED_UNSET)
+                   ? add->chunked : base->chunked;
+    out->max_body = (add->max_body != -1) ? add->max_body : base->max_body;
+    out->format = (add->format != LR_FORMAT_UNSET) ? add->format : base->format;
+    if (add->methods_set) {
+        out->methods_set = 1;
+        out->method_mask = add->method_mask;
+        out->method_names = add->method_names;
+    }
+    else {
+        out->methods_set = base->methods_set;
+        out->method_mask = base->method_mask;
+        out->method_names = base->method_names;
+    }
+}
 
 /*
  * Request-time code
  */
+
+static const char *const lr_field_directive[] = {
+    "LengthRequired", "LengthRequiredChunked", "LengthRequiredMaxBody",
+    "LengthRequiredMethods", "LengthRequiredErrorFormat"
+};
+
+static void lr_log_no_effect(request_rec *r, const lr_dir_conf *conf,
+                             lr_field_e f)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "LR00003: %s in %s has no effect: LengthRequiredHtaccess "
+                  "TightenOnly lets .htaccess files only tighten the "
+                  "server's policy", lr_field_directive[f], conf->ht[f]);
+}
+
+/* Under LengthRequiredHtaccess TightenOnly, the policy of a directory is
+ * the server configuration's, tightened (never loosened) by whatever
+ * .htaccess files set.  A field that came from the server configuration
+ * is taken as is, even if a .htaccess set it earlier in the merge.
+ */
+static void lr_tighten(request_rec *r, const lr_dir_conf *conf,
+                       lr_policy *out)
+{
+    const lr_policy *srv = &conf->srv;
+    const lr_policy *ht = &conf->eff;
+
+    *out = conf->eff;
+
+    if (conf->ht[LR_F_MODE]) {
+        lr_mode_e base = (srv->mode == LR_MODE_UNSET) ? LR_MODE_OFF : srv->mode;
+        if (ht->mode < base) {
+            out->mode = base;
+            lr_log_no_effect(r, conf, LR_F_MODE);
+        }
+    }
+    if (conf->ht[LR_F_CHUNKED]) {
+        if (ht->chunked == LR_CHUNKED_ALLOW && srv->chunked != LR_CHUNKED_ALLOW) {
+            out->chunked = LR_CHUNKED_DENY;
+            lr_log_no_effect(r, conf, LR_F_CHUNKED);
+        }
+    }
+    if (conf->ht[LR_F_MAX_BODY]) {
+        apr_off_t base = (srv->max_body > 0) ? srv->max_body : 0;
+        if (base > 0 && (ht->max_body == 0 || ht->max_body > base)) {
+            out->max_body = base;
+            lr_log_no_effect(r, conf, LR_F_MAX_BODY);
+        }
+    }
+    if (conf->ht[LR_F_METHODS]) {
+        /* A .htaccess list adds to the inherited one. */
+        apr_uint64_t base = srv->methods_set ? srv->method_mask
+                                             : LR_DEFAULT_METHODS;
+        out->method_mask = base | ht->method_mask;
+        if (srv->methods_set && srv->method_names) {
+            out->method_names = ht->method_names
+                ? apr_array_append(r->pool, srv->method_names,
+                                   ht->method_names)
+                : srv->method_names;
+        }
+    }
+}
 
 /* Make httpd close the connection after this response and keep the
  * lingering close short: nothing the client sends after a refused request
@@ -113,22 +281,22 @@ static void lr_close_connection(request_rec *r)
     apr_table_setn(r->connection->notes, LR_SHORT_LINGER, "1");
 }
 
-static int lr_method_matches(const lr_dir_conf *conf, request_rec *r)
+static int lr_method_matches(const lr_policy *p, const request_rec *r)
 {
     apr_uint64_t bit;
     int i;
 
     bit = (r->header_only && r->method_number == M_GET)
           ? LR_BIT_HEAD : LR_BIT(r->method_number);
-    if (!conf->methods_set) {
+    if (!p->methods_set) {
         return (LR_DEFAULT_METHODS & bit) != 0;
     }
-    if (conf->method_mask & bit) {
+    if (p->method_mask & bit) {
         return 1;
     }
-    if (conf->method_names) {
-        const char *const *names = (const char *const *)conf->method_names->elts;
-        for (i = 0; i < conf->method_names->nelts; i++) {
+    if (p->method_names) {
+        const char *const *names = (const char *const *)p->method_names->elts;
+        for (i = 0; i < p->method_names->nelts; i++) {
             if (strcmp(names[i], r->method) == 0) {
                 return 1;
             }
@@ -146,6 +314,7 @@ static int lr_violation(request_rec *r, lr_mode_e mode, lr_reason_e reason,
 {
     const char *token = lr_reason_token[reason];
     const char *detail = "";
+    lr_refusal *refusal;
     int status = (reason == LR_REASON_TOO_LARGE)
                  ? HTTP_REQUEST_ENTITY_TOO_LARGE : HTTP_LENGTH_REQUIRED;
 
@@ -170,6 +339,11 @@ static int lr_violation(request_rec *r, lr_mode_e mode, lr_reason_e reason,
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "LR00001: refused %s %s from %s with %d, reason %s%s",
                   r->method, r->uri, r->useragent_ip, status, token, detail);
+    refusal = apr_palloc(r->pool, sizeof(*refusal));
+    refusal->status = status;
+    refusal->reason = reason;
+    refusal->cap = cap;
+    ap_set_module_config(r->request_config, &length_required_module, refusal);
     lr_close_connection(r);
     return status;
 }
@@ -178,6 +352,8 @@ static int lr_violation(request_rec *r, lr_mode_e mode, lr_reason_e reason,
 static int lr_header_parser(request_rec *r)
 {
     const lr_dir_conf *conf;
+    const lr_policy *p;
+    lr_policy tightened;
     const char *te, *cl;
     apr_off_t cap, declared;
 
@@ -197,14 +373,24 @@ static int lr_header_parser(request_rec *r)
     }
 
     conf = ap_get_module_config(r->per_dir_config, &length_required_module);
-    if (conf->mode != LR_MODE_ON && conf->mode != LR_MODE_LOGONLY) {
+    p = &conf->eff;
+    if (conf->any_ht) {
+        const lr_srv_conf *sconf =
+            ap_get_module_config(r->server->module_config,
+                                 &length_required_module);
+        if (sconf->htaccess == LR_HTACCESS_TIGHTEN) {
+            lr_tighten(r, conf, &tightened);
+            p = &tightened;
+        }
+    }
+    if (p->mode != LR_MODE_ON && p->mode != LR_MODE_LOGONLY) {
         return DECLINED;
     }
-    if (!lr_method_matches(conf, r)) {
+    if (!lr_method_matches(p, r)) {
         return DECLINED;
     }
 
-    cap = (conf->max_body > 0) ? conf->max_body : 0;
+    cap = (p->max_body > 0) ? p->max_body : 0;
 
     /* httpd core has already refused every Transfer-Encoding whose final
      * coding is not chunked, and dropped Content-Length when both came;
@@ -214,8 +400,8 @@ static int lr_header_parser(request_rec *r)
     if (te) {
         lr_count_ctx *ctx;
 
-        if (conf->chunked != LR_CHUNKED_ALLOW) {
-            return lr_violation(r, conf->mode, LR_REASON_CHUNKED, -1, cap);
+        if (p->chunked != LR_CHUNKED_ALLOW) {
+            return lr_violation(r, p->mode, LR_REASON_CHUNKED, -1, cap);
         }
         if (cap == 0) {
             return DECLINED;
@@ -223,7 +409,7 @@ static int lr_header_parser(request_rec *r)
         ctx = apr_palloc(r->pool, sizeof(*ctx));
         ctx->cap = cap;
         ctx->seen = 0;
-        ctx->mode = conf->mode;
+        ctx->mode = p->mode;
         ap_add_input_filter_handle(lr_count_filter_handle, ctx, r,
                                    r->connection);
         return DECLINED;
@@ -231,13 +417,13 @@ static int lr_header_parser(request_rec *r)
 
     cl = apr_table_get(r->headers_in, "Content-Length");
     if (!cl) {
-        return lr_violation(r, conf->mode, LR_REASON_MISSING, -1, cap);
+        return lr_violation(r, p->mode, LR_REASON_MISSING, -1, cap);
     }
     /* Core refused a malformed Content-Length with 400 already; should one
      * get here anyway, it is not ours to judge.
      */
     if (cap && ap_parse_strict_length(&declared, cl) && declared > cap) {
-        return lr_violation(r, conf->mode, LR_REASON_TOO_LARGE, declared, cap);
+        return lr_violation(r, p->mode, LR_REASON_TOO_LARGE, declared, cap);
     }
     return DECLINED;
 }
@@ -280,6 +466,240 @@ static apr_status_t lr_count_filter(ap_filter_t *f, apr_bucket_brigade *bb,
 }
 
 /*
+ * Error bodies
+ */
+
+/* The q-value of one media range's parameters ("; q=0.5; level=1"), in
+ * thousandths; -1 if the q parameter is malformed.
+ */
+static int lr_accept_q(const char *s, const char *end)
+{
+    while (s < end) {
+        const char *semi = memchr(s, ';', end - s);
+        const char *param = semi ? semi + 1 : end;
+        const char *pend;
+
+        if (!semi) {
+            break;
+        }
+        while (param < end && (*param == ' ' || *param == '\t')) {
+            param++;
+        }
+        pend = memchr(param, ';', end - param);
+        if (!pend) {
+            pend = end;
+        }
+        if (pend - param >= 2 && apr_tolower(param[0]) == 'q'
+            && param[1] == '=') {
+            const char *v = param + 2;
+            int q = 0, scale = 1000, digits = 0;
+
+            while (pend > v && (pend[-1] == ' ' || pend[-1] == '\t')) {
+                pend--;
+            }
+            if (v < pend && (*v == '0' || *v == '1')) {
+                q = (*v - '0') * 1000;
+                v++;
+                if (v < pend && *v == '.') {
+                    v++;
+                    while (v < pend && apr_isdigit(*v) && digits < 3) {
+                        scale /= 10;
+                        q += (*v - '0') * scale;
+                        v++;
+                        digits++;
+                    }
+                }
+                if (v == pend && q <= 1000) {
+                    return q;
+                }
+            }
+            return -1;
+        }
+        s = pend;
+    }
+    return 1000;
+}
+
+/* Whether an Accept header prefers JSON (application/json or any +json
+ * type) over text/html.  For each side the most specific matching range
+ * gives the q-value (type/subtype over type/ over * / *); JSON wins only
+ * with a higher q, or an equal one that names JSON explicitly while HTML
+ * is reached only through a wildcard.  So "* / *" alone means HTML.
+ */
+static int lr_accept_prefers_json(const char *accept)
+{
+    int json_q = 0, json_spec = 0;      /* 3 named, 2 type wildcard, 1 any */
+    int html_q = 0, html_spec = 0;
+    const char *s = accept;
+
+    while (*s) {
+        const char *end = strchr(s, ',');
+        const char *type, *tend, *slash;
+        int q;
+
+        if (!end) {
+            end = s + strlen(s);
+        }
+        type = s;
+        while (type < end && (*type == ' ' || *type == '\t')) {
+            type++;
+        }
+        tend = type;
+        while (tend < end && *tend != ';' && *tend != ' ' && *tend != '\t') {
+            tend++;
+        }
+        slash = memchr(type, '/', tend - type);
+        q = lr_accept_q(tend, end);
+        if (slash && q >= 0) {
+            apr_size_t tlen = slash - type, slen = tend - slash - 1;
+            const char *sub = slash + 1;
+            int json = 0, html = 0;
+
+            if (tlen == 1 && *type == '*' && slen == 1 && *sub == '*') {
+                json = html = 1;
+            }
+            else if (slen == 1 && *sub == '*') {
+                if (tlen == 11 && !strncasecmp(type, "application", 11)) {
+                    json = 2;
+                }
+                else if (tlen == 4 && !strncasecmp(type, "text", 4)) {
+                    html = 2;
+                }
+            }
+            else if ((tlen == 11 && !strncasecmp(type, "application", 11)
+                      && slen == 4 && !strncasecmp(sub, "json", 4))
+                     || (slen > 5
+                         && !strncasecmp(sub + slen - 5, "+json", 5))) {
+                json = 3;
+            }
+            else if (tlen == 4 && !strncasecmp(type, "text", 4)
+                     && slen == 4 && !strncasecmp(sub, "html", 4)) {
+                html = 3;
+            }
+            if (json > json_spec || (json && json == json_spec && q > json_q)) {
+                json_spec = json;
+                json_q = q;
+            }
+            if (html > html_spec || (html && html == html_spec && q > html_q)) {
+                html_spec = html;
+                html_q = q;
+            }
+        }
+        s = *end ? end + 1 : end;
+    }
+
+    if (json_q == 0) {
+        return 0;
+    }
+    if (json_q != html_q) {
+        return json_q > html_q;
+    }
+    return json_spec == 3 && html_spec < 3;
+}
+
+static const char *lr_json_message(const lr_refusal *refusal, apr_pool_t *p)
+{
+    switch (refusal->reason) {
+    case LR_REASON_MISSING:
+        return "This request must declare the length of its body: send it "
+               "with a Content-Length header.";
+    case LR_REASON_CHUNKED:
+        return "Chunked request bodies are not accepted here: send the body "
+               "with a Content-Length header instead.";
+    default:
+        return apr_psprintf(p, "The request body is too large: send at most "
+                            "%" APR_OFF_T_FMT " bytes.", refusal->cap);
+    }
+}
+
+/* Replaces the body of httpd's error page with one JSON object.  Installed
+ * only by lr_insert_error_filter, for a 411/413 this module produced.
+ */
+static apr_status_t lr_json_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    const lr_refusal *refusal = f->ctx;
+    apr_bucket *e;
+    int eos = 0;
+
+    for (e = APR_BRIGADE_FIRST(bb); e != APR_BRIGADE_SENTINEL(bb);
+         e = APR_BUCKET_NEXT(e)) {
+        if (APR_BUCKET_IS_EOS(e)) {
+            eos = 1;
+            break;
+        }
+    }
+    /* httpd set text/html after this filter was inserted; the headers
+     * have not gone out yet, so the type can still change.
+     */
+    ap_set_content_type(r, "application/json; charset=utf-8");
+    apr_brigade_cleanup(bb);
+    if (eos) {
+        if (!r->header_only) {
+            const char *body;
+
+            body = apr_psprintf(r->pool,
+                                "{\"status\":%d,\"error\":\"%s\","
+                                "\"reason\":\"%s\",\"message\":\"%s\"",
+                                refusal->status,
+                                refusal->status == HTTP_LENGTH_REQUIRED
+                                ? "content_length_required"
+                                : "payload_too_large",
+                                lr_reason_token[refusal->reason],
+                                lr_json_message(refusal, r->pool));
+            if (refusal->reason == LR_REASON_TOO_LARGE) {
+                body = apr_psprintf(r->pool, "%s,\"limit\":%" APR_OFF_T_FMT,
+                                    body, refusal->cap);
+            }
+            body = apr_pstrcat(r->pool, body, "}\n", NULL);
+            APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(body,
+                                    strlen(body), r->pool,
+                                    f->c->bucket_alloc));
+        }
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
+        ap_remove_output_filter(f);
+        return ap_pass_brigade(f->next, bb);
+    }
+    return APR_SUCCESS;
+}
+
+/* Runs when httpd starts an error response.  For a 411/413 this module
+ * produced, with no ErrorDocument in scope (those always win), choose the
+ * body format: httpd's own HTML page, or JSON.
+ */
+static void lr_insert_error_filter(request_rec *r)
+{
+    const lr_refusal *refusal;
+    const lr_dir_conf *conf;
+    lr_format_e format;
+    int json;
+
+    refusal = ap_get_module_config(r->request_config, &length_required_module);
+    if (!refusal || r->status != refusal->status) {
+        return;
+    }
+    if (ap_response_code_string(r, ap_index_of_response(r->status))) {
+        return;
+    }
+    conf = ap_get_module_config(r->per_dir_config, &length_required_module);
+    format = conf->eff.format;
+    if (format == LR_FORMAT_AUTO) {
+        const char *accept = apr_table_get(r->headers_in, "Accept");
+
+        /* err_headers_out become the headers of the error response. */
+        apr_table_mergen(r->err_headers_out, "Vary", "Accept");
+        json = accept && lr_accept_prefers_json(accept);
+    }
+    else {
+        json = (format == LR_FORMAT_JSON);
+    }
+    if (json) {
+        ap_add_output_filter_handle(lr_json_filter_handle, (void *)refusal,
+                                    r, r->connection);
+    }
+}
+
+/*
  * Configuration
  */
 
@@ -287,12 +707,8 @@ static void *lr_create_dir_config(apr_pool_t *p, char *dir)
 {
     lr_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
 
-    conf->mode = LR_MODE_UNSET;
-    conf->chunked = LR_CHUNKED_UNSET;
-    conf->max_body = -1;
-    conf->methods_set = 0;
-    conf->method_mask = 0;
-    conf->method_names = NULL;
+    lr_unset_policy(&conf->eff);
+    lr_unset_policy(&conf->srv);
     return conf;
 }
 
@@ -301,40 +717,81 @@ static void *lr_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
     const lr_dir_conf *base = basev;
     const lr_dir_conf *add = addv;
     lr_dir_conf *conf = apr_palloc(p, sizeof(*conf));
+    int f;
 
-    conf->mode = (add->mode != LR_MODE_UNSET) ? add->mode : base->mode;
-    conf->chunked = (add->chunked != LR_CHUNKED_UNSET)
-                    ? add->chunked : base->chunked;
-    conf->max_body = (add->max_body != -1) ? add->max_body : base->max_body;
-    if (add->methods_set) {
-        conf->methods_set = 1;
-        conf->method_mask = add->method_mask;
-        conf->method_names = add->method_names;
-    }
-    else {
-        conf->methods_set = base->methods_set;
-        conf->method_mask = base->method_mask;
-        conf->method_names = base->method_names;
+    lr_merge_policy(&conf->eff, &base->eff, &add->eff);
+    lr_merge_policy(&conf->srv, &base->srv, &add->srv);
+    conf->any_ht = 0;
+    for (f = 0; f < LR_F_COUNT; f++) {
+        conf->ht[f] = lr_field_is_set(&add->eff, f) ? add->ht[f] : base->ht[f];
+        if (conf->ht[f]) {
+            conf->any_ht = 1;
+        }
     }
     return conf;
+}
+
+static void *lr_create_srv_config(apr_pool_t *p, server_rec *s)
+{
+    lr_srv_conf *sconf = apr_pcalloc(p, sizeof(*sconf));
+
+    sconf->htaccess = LR_HTACCESS_UNSET;
+    return sconf;
+}
+
+static void *lr_merge_srv_config(apr_pool_t *p, void *basev, void *addv)
+{
+    const lr_srv_conf *base = basev;
+    const lr_srv_conf *add = addv;
+    lr_srv_conf *sconf = apr_palloc(p, sizeof(*sconf));
+
+    sconf->htaccess = (add->htaccess != LR_HTACCESS_UNSET)
+                      ? add->htaccess : base->htaccess;
+    return sconf;
+}
+
+/* Every per-directory directive stores its value in the merged policy,
+ * and also in the server-configuration policy unless it comes from a
+ * .htaccess file, whose name is then kept for the error log.  httpd parses
+ * .htaccess files with cmd->pool and cmd->temp_pool both the request pool,
+ * which is how ap_check_cmd_context() recognises them too.
+ */
+static lr_policy *lr_srv_target(cmd_parms *cmd, lr_dir_conf *conf,
+                                lr_field_e f)
+{
+    if (cmd->pool == cmd->temp_pool) {
+        conf->ht[f] = apr_pstrdup(cmd->pool, cmd->config_file
+                                             ? cmd->config_file->name
+                                             : ".htaccess");
+        conf->any_ht = 1;
+        return NULL;
+    }
+    conf->ht[f] = NULL;
+    return &conf->srv;
 }
 
 static const char *lr_cmd_mode(cmd_parms *cmd, void *dconf, const char *arg)
 {
     lr_dir_conf *conf = dconf;
+    lr_policy *srv;
+    lr_mode_e mode;
 
     if (!strcasecmp(arg, "On")) {
-        conf->mode = LR_MODE_ON;
+        mode = LR_MODE_ON;
     }
     else if (!strcasecmp(arg, "Off")) {
-        conf->mode = LR_MODE_OFF;
+        mode = LR_MODE_OFF;
     }
     else if (!strcasecmp(arg, "LogOnly")) {
-        conf->mode = LR_MODE_LOGONLY;
+        mode = LR_MODE_LOGONLY;
     }
     else {
         return apr_psprintf(cmd->pool, "%s: '%s' is not allowed; use On, "
                             "Off or LogOnly", cmd->cmd->name, arg);
+    }
+    conf->eff.mode = mode;
+    if ((srv = lr_srv_target(cmd, conf, LR_F_MODE))) {
+        srv->mode = mode;
     }
     return NULL;
 }
@@ -343,16 +800,49 @@ static const char *lr_cmd_chunked(cmd_parms *cmd, void *dconf,
                                   const char *arg)
 {
     lr_dir_conf *conf = dconf;
+    lr_policy *srv;
+    lr_chunked_e chunked;
 
     if (!strcasecmp(arg, "Deny")) {
-        conf->chunked = LR_CHUNKED_DENY;
+        chunked = LR_CHUNKED_DENY;
     }
     else if (!strcasecmp(arg, "Allow")) {
-        conf->chunked = LR_CHUNKED_ALLOW;
+        chunked = LR_CHUNKED_ALLOW;
     }
     else {
         return apr_psprintf(cmd->pool, "%s: '%s' is not allowed; use Deny "
                             "or Allow", cmd->cmd->name, arg);
+    }
+    conf->eff.chunked = chunked;
+    if ((srv = lr_srv_target(cmd, conf, LR_F_CHUNKED))) {
+        srv->chunked = chunked;
+    }
+    return NULL;
+}
+
+static const char *lr_cmd_format(cmd_parms *cmd, void *dconf,
+                                 const char *arg)
+{
+    lr_dir_conf *conf = dconf;
+    lr_policy *srv;
+    lr_format_e format;
+
+    if (!strcasecmp(arg, "Html")) {
+        format = LR_FORMAT_HTML;
+    }
+    else if (!strcasecmp(arg, "Json")) {
+        format = LR_FORMAT_JSON;
+    }
+    else if (!strcasecmp(arg, "Auto")) {
+        format = LR_FORMAT_AUTO;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not allowed; use Html, "
+                            "Json or Auto", cmd->cmd->name, arg);
+    }
+    conf->eff.format = format;
+    if ((srv = lr_srv_target(cmd, conf, LR_F_FORMAT))) {
+        srv->format = format;
     }
     return NULL;
 }
@@ -405,6 +895,7 @@ static const char *lr_cmd_max_body(cmd_parms *cmd, void *dconf,
                                    const char *arg)
 {
     lr_dir_conf *conf = dconf;
+    lr_policy *srv;
     apr_off_t size;
 
     if (!lr_parse_size(arg, &size)) {
@@ -413,7 +904,10 @@ static const char *lr_cmd_max_body(cmd_parms *cmd, void *dconf,
                             "K, M or G (powers of 1024), or 0 for no limit",
                             cmd->cmd->name, arg);
     }
-    conf->max_body = size;
+    conf->eff.max_body = size;
+    if ((srv = lr_srv_target(cmd, conf, LR_F_MAX_BODY))) {
+        srv->max_body = size;
+    }
     return NULL;
 }
 
@@ -435,6 +929,7 @@ static const char *lr_cmd_methods(cmd_parms *cmd, void *dconf,
                                   const char *args)
 {
     lr_dir_conf *conf = dconf;
+    lr_policy *srv;
     apr_uint64_t mask = 0;
     apr_array_header_t *names = NULL;
     const char *word;
@@ -471,29 +966,66 @@ static const char *lr_cmd_methods(cmd_parms *cmd, void *dconf,
                             "one method, such as POST PUT PATCH",
                             cmd->cmd->name);
     }
-    conf->methods_set = 1;
-    conf->method_mask = mask;
-    conf->method_names = names;
+    conf->eff.methods_set = 1;
+    conf->eff.method_mask = mask;
+    conf->eff.method_names = names;
+    if ((srv = lr_srv_target(cmd, conf, LR_F_METHODS))) {
+        srv->methods_set = 1;
+        srv->method_mask = mask;
+        srv->method_names = names;
+    }
     return NULL;
 }
 
-/* OR_LIMIT: every directive works in the server config, virtual hosts,
- * <Directory>, <Location>, <Files>, <If> and, under AllowOverride Limit
- * (or an AllowOverrideList naming it), in .htaccess files.
+static const char *lr_cmd_htaccess(cmd_parms *cmd, void *dconf,
+                                   const char *arg)
+{
+    lr_srv_conf *sconf = ap_get_module_config(cmd->server->module_config,
+                                              &length_required_module);
+
+    if (!strcasecmp(arg, "Any")) {
+        sconf->htaccess = LR_HTACCESS_ANY;
+    }
+    else if (!strcasecmp(arg, "TightenOnly")) {
+        sconf->htaccess = LR_HTACCESS_TIGHTEN;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not allowed; use Any "
+                            "or TightenOnly", cmd->cmd->name, arg);
+    }
+    return NULL;
+}
+
+/* RSRC_CONF | OR_LIMIT: the policy directives work in the server config,
+ * virtual hosts, <Directory>, <Location>, <Files>, <If> and, under
+ * AllowOverride Limit (or an AllowOverrideList naming them), in .htaccess.
+ * LengthRequiredHtaccess governs .htaccess files, so it must not be
+ * settable from one: RSRC_CONF, server config and virtual host only.
  */
 static const command_rec lr_cmds[] = {
-    AP_INIT_TAKE1("LengthRequired", lr_cmd_mode, NULL, OR_LIMIT,
+    AP_INIT_TAKE1("LengthRequired", lr_cmd_mode, NULL,
+                  RSRC_CONF | OR_LIMIT,
                   "On, Off or LogOnly: refuse (or only log) request bodies "
                   "that do not declare their length"),
-    AP_INIT_RAW_ARGS("LengthRequiredMethods", lr_cmd_methods, NULL, OR_LIMIT,
+    AP_INIT_RAW_ARGS("LengthRequiredMethods", lr_cmd_methods, NULL,
+                     RSRC_CONF | OR_LIMIT,
                      "Methods whose requests must declare their length "
                      "(default POST PUT PATCH)"),
-    AP_INIT_TAKE1("LengthRequiredChunked", lr_cmd_chunked, NULL, OR_LIMIT,
+    AP_INIT_TAKE1("LengthRequiredChunked", lr_cmd_chunked, NULL,
+                  RSRC_CONF | OR_LIMIT,
                   "Deny or Allow: whether a chunked body without "
                   "Content-Length is accepted (default Deny)"),
-    AP_INIT_TAKE1("LengthRequiredMaxBody", lr_cmd_max_body, NULL, OR_LIMIT,
+    AP_INIT_TAKE1("LengthRequiredMaxBody", lr_cmd_max_body, NULL,
+                  RSRC_CONF | OR_LIMIT,
                   "Largest request body in bytes, K, M or G; 0 for no cap "
                   "(default 0)"),
+    AP_INIT_TAKE1("LengthRequiredErrorFormat", lr_cmd_format, NULL,
+                  RSRC_CONF | OR_LIMIT,
+                  "Html, Json or Auto: the body of this module's 411 and 413 "
+                  "responses when no ErrorDocument applies (default Html)"),
+    AP_INIT_TAKE1("LengthRequiredHtaccess", lr_cmd_htaccess, NULL, RSRC_CONF,
+                  "Any or TightenOnly: whether .htaccess files may loosen "
+                  "the server's policy (default Any)"),
     {NULL}
 };
 
@@ -506,20 +1038,30 @@ static void lr_register_hooks(apr_pool_t *p)
      */
     ap_hook_header_parser(lr_header_parser, NULL, NULL, APR_HOOK_FIRST);
 
+    /* Error responses get their filters from this hook only (httpd resets
+     * the output filters first); order among modules does not matter, the
+     * JSON filter is a resource filter and sits above the protocol ones.
+     */
+    ap_hook_insert_error_filter(lr_insert_error_filter, NULL, NULL,
+                                APR_HOOK_MIDDLE);
+
     /* A protocol filter, so it survives internal redirects (those keep
      * proto_input_filters) and sits right above HTTP_IN, which dechunks.
      */
     lr_count_filter_handle =
-        ap_register_input_filter(LR_FILTER_NAME, lr_count_filter, NULL,
+        ap_register_input_filter(LR_COUNT_FILTER, lr_count_filter, NULL,
                                  AP_FTYPE_PROTOCOL);
+    lr_json_filter_handle =
+        ap_register_output_filter(LR_JSON_FILTER, lr_json_filter, NULL,
+                                  AP_FTYPE_RESOURCE);
 }
 
 AP_DECLARE_MODULE(length_required) = {
     STANDARD20_MODULE_STUFF,
     lr_create_dir_config,       /* create per-directory config */
     lr_merge_dir_config,        /* merge per-directory config */
-    NULL,                       /* create per-server config */
-    NULL,                       /* merge per-server config */
+    lr_create_srv_config,       /* create per-server config */
+    lr_merge_srv_config,        /* merge per-server config */
     lr_cmds,                    /* command table */
     lr_register_hooks,          /* register hooks */
     AP_MODULE_FLAG_NONE         /* flags */

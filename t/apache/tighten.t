@@ -1,0 +1,159 @@
+# LengthRequiredHtaccess: under TightenOnly a tenant's .htaccess can only
+# make the server's policy stricter; under Any it changes it freely.  Both
+# virtual hosts serve the same tree, t/htdocs/tenant, whose server policy
+# is: On, methods POST, 1K cap, chunked denied (see t/conf/format.conf.in).
+use strict;
+use warnings FATAL => 'all';
+
+use Apache::Test;
+use Apache::TestRequest;
+use Apache::TestUtil;
+use File::Spec;
+use File::Temp qw(tempdir);
+
+plan tests => 57;
+
+my $error_log = File::Spec->catfile(Apache::Test::vars('t_logs'), 'error_log');
+
+sub raw {
+    my ($vhost, $request) = @_;
+    my $sock = Apache::TestRequest::vhost_socket($vhost);
+    die "no socket to $vhost" unless $sock;
+    print $sock $request;
+    local $/;
+    my $data = <$sock> // '';
+    close $sock;
+    my ($head, $body) = split /\r\n\r\n/, $data, 2;
+    my ($code) = ($head // '') =~ m{^HTTP/1\.\d (\d{3})};
+    my ($type) = ($head // '') =~ m{\r\nContent-Type:\s*([^\r]*)}i;
+    return { code => $code // 0, type => $type // '', body => $body // '' };
+}
+
+sub req {
+    my ($vhost, $method, $path, %o) = @_;
+    my $head = "$method $path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
+    my $body = '';
+    if (defined $o{size}) {
+        $head .= "Content-Length: $o{size}\r\n";
+        $body = 'x' x $o{size};
+    }
+    elsif ($o{chunked}) {
+        $head .= "Transfer-Encoding: chunked\r\n";
+        $body = sprintf("%x\r\n%s\r\n0\r\n\r\n", $o{chunked}, 'c' x $o{chunked});
+    }
+    return raw($vhost, "$head\r\n$body")->{code};
+}
+
+sub log_size { -s $error_log || 0 }
+sub log_since {
+    my ($offset) = @_;
+    open my $fh, '<', $error_log or return '';
+    seek $fh, $offset, 0;
+    local $/;
+    return <$fh> // '';
+}
+
+# [directory, method, options, TightenOnly status, Any status, what]
+my @cases = (
+    ['/',             'POST', {},               411, 411, 'the server policy itself'],
+    ['/tn-off/',         'POST', {},               411, 200, 'LengthRequired Off'],
+    ['/tn-logonly/',     'POST', {},               411, 200, 'LengthRequired LogOnly'],
+    ['/tn-raise/',       'POST', {size => 2000},   413, 200, 'MaxBody raised to 1M'],
+    ['/tn-zero/',        'POST', {size => 2000},   413, 200, 'MaxBody 0'],
+    ['/tn-chunked-allow/', 'POST', {chunked => 10}, 411, 200, 'Chunked Allow'],
+    ['/tn-methods/',     'POST', {},               411, 200, 'Methods PUT: POST stays judged only under TightenOnly'],
+    ['/tn-methods/',     'PUT',  {},               411, 411, 'Methods PUT: PUT judged in both'],
+    ['/tn-lower/',       'POST', {size => 200},    413, 413, 'MaxBody lowered to 100'],
+    ['/tn-lower/',       'POST', {size => 50},     200, 200, 'MaxBody 100, body under it'],
+    ['/tn-lower/deeper/', 'POST', {size => 600},   413, 413, 'nested .htaccess: MaxBody 500'],
+    ['/tn-lower/deeper/', 'POST', {size => 400},   200, 200, 'nested .htaccess: under 500'],
+    ['/tn-lower/looser/', 'POST', {size => 700},   200, 200, 'nested .htaccess: 800 is still under the server cap'],
+    ['/tn-lower/looser/', 'POST', {size => 900},   413, 413, 'nested .htaccess: over 800'],
+    ['/tn-up/',          'POST', {},               411, 411, 'server Off, .htaccess On'],
+    ['/tn-up/',          'POST', {chunked => 10},  411, 411, 'server Allow, .htaccess Deny'],
+    ['/tn-up/',          'POST', {size => 3000},   413, 413, 'server no cap, .htaccess 2K'],
+    ['/tn-up/',          'POST', {size => 1500},   200, 200, 'server no cap, .htaccess 2K, under it'],
+);
+
+for my $c (@cases) {
+    my ($dir, $method, $o, $tight, $any, $what) = @$c;
+    ok t_cmp(req('lr_tight', $method, "${dir}index.txt", %$o), $tight,
+             "TightenOnly: $what");
+    ok t_cmp(req('lr_any', $method, "${dir}index.txt", %$o), $any,
+             "Any: $what");
+}
+
+# A free directive: LengthRequiredErrorFormat applies under TightenOnly.
+for my $vhost (qw(lr_tight lr_any)) {
+    my $res = raw($vhost, "POST /tn-format/index.txt HTTP/1.1\r\nHost: localhost\r\n"
+                  . "Connection: close\r\n\r\n");
+    ok t_cmp($res->{type}, qr{^application/json}, "$vhost: ErrorFormat Json from .htaccess applies");
+}
+
+# The error log names the .htaccess file and the directive that had no
+# effect, at info; under Any nothing of the kind is logged.
+for my $c (['tn-off', 'LengthRequired', 'POST', {}],
+           ['tn-raise', 'LengthRequiredMaxBody', 'POST', {size => 2000}],
+           ['tn-zero', 'LengthRequiredMaxBody', 'POST', {size => 2000}],
+           ['tn-chunked-allow', 'LengthRequiredChunked', 'POST', {chunked => 10}],
+           ['tn-logonly', 'LengthRequired', 'POST', {}]) {
+    my ($dir, $directive, $method, $o) = @$c;
+    my $offset = log_size();
+    req('lr_tight', $method, "/$dir/index.txt", %$o);
+    my $log = log_since($offset);
+    ok t_cmp($log, qr{\[length_required:info\].*LR00003: \Q$directive\E in \S*/tenant/\Q$dir\E/\.htaccess has no effect},
+             "TightenOnly: the log names $dir/.htaccess and $directive");
+    $offset = log_size();
+    req('lr_any', $method, "/$dir/index.txt", %$o);
+    ok t_cmp(log_since($offset), qr/^(?!.*LR00003)/s, "Any: nothing logged for $dir");
+}
+
+# A tightening that applies is not reported as having no effect.
+my $offset = log_size();
+req('lr_tight', 'POST', '/tn-lower/index.txt', size => 200);
+ok t_cmp(log_since($offset), qr/^(?!.*LR00003)/s, 'TightenOnly: no report for an applied tightening');
+
+# LengthRequiredHtaccess is for the server config and virtual hosts only.
+ok t_cmp(req('lr_tight', 'GET', '/tn-badvalue/index.txt'), 500,
+         'LengthRequiredHtaccess in .htaccess: that directory answers 500');
+ok t_cmp(req('lr_tight', 'POST', '/tn-lower/index.txt', size => 10), 200,
+         '... and the rest of the server keeps serving');
+
+my $so = File::Spec->rel2abs(File::Spec->catfile(Apache::Test::vars('serverroot'),
+                             '..', '.libs', 'mod_length_required.so'));
+my $httpd = Apache::Test::vars('httpd');
+my $dir = tempdir(CLEANUP => 1);
+
+sub config_test {
+    my ($body) = @_;
+    my $conf = "$dir/httpd.conf";
+    open my $fh, '>', $conf or die "$conf: $!";
+    print $fh <<"CONF";
+ServerRoot "$dir"
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule length_required_module "$so"
+ErrorLog "$dir/error_log"
+PidFile "$dir/httpd.pid"
+Listen 127.0.0.1:9
+$body
+CONF
+    close $fh;
+    my $out = `"$httpd" -t -f "$conf" 2>&1`;
+    return ($? >> 8, $out);
+}
+
+my ($rc, $out) = config_test("<Directory /tmp>\n    LengthRequiredHtaccess TightenOnly\n</Directory>");
+ok t_cmp($rc != 0 ? 1 : 0, 1, 'LengthRequiredHtaccess in <Directory>: apache2 -t fails');
+ok t_cmp($out, qr/LengthRequiredHtaccess not allowed in <Directory> context/,
+         '... saying it is not allowed there');
+($rc, $out) = config_test("<Location /x>\n    LengthRequiredHtaccess Any\n</Location>");
+ok t_cmp($rc != 0 ? 1 : 0, 1, 'LengthRequiredHtaccess in <Location>: apache2 -t fails');
+($rc, $out) = config_test("LengthRequiredHtaccess Sometimes");
+ok t_cmp($out, qr/LengthRequiredHtaccess: 'Sometimes' is not allowed; use Any or TightenOnly/,
+         'a bad keyword names the directive, the value and what is allowed');
+($rc, $out) = config_test("LengthRequiredHtaccess tightenonly\n<VirtualHost 127.0.0.1:9>\n    LengthRequiredHtaccess Any\n</VirtualHost>");
+ok t_cmp($rc, 0, 'server config and virtual host accept it, case-insensitively');
+($rc, $out) = config_test("LengthRequiredErrorFormat Xml");
+ok t_cmp($out, qr/LengthRequiredErrorFormat: 'Xml' is not allowed; use Html, Json or Auto/,
+         'a bad LengthRequiredErrorFormat stops apache2 -t with what is allowed');
