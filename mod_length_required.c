@@ -29,10 +29,16 @@
  *   LengthRequiredMaxBody       size[K|M|G]
  *   LengthRequiredErrorFormat   Html | Json | Auto
  *   LengthRequiredHtaccess      Any | TightenOnly      (server, vhost)
+ *
+ * Counters of what was judged and refused live in anonymous shared memory
+ * created by the parent, so every child of every MPM adds to the same
+ * numbers with atomic increments; mod_status shows them.
  */
 
 #include "apr_strings.h"
 #include "apr_lib.h"
+#include "apr_atomic.h"
+#include "apr_shm.h"
 
 #include "httpd.h"
 #include "http_config.h"
@@ -40,8 +46,11 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "http_main.h"
 #include "util_filter.h"
+#include "scoreboard.h"
 #include "mod_core.h"
+#include "mod_status.h"
 
 module AP_MODULE_DECLARE_DATA length_required_module;
 
@@ -136,6 +145,8 @@ typedef struct {
 
 typedef struct {
     lr_htaccess_e htaccess;     /* LengthRequiredHtaccess */
+    int slot;                   /* index in lr_stats->slot, -1 none */
+    int active;                 /* policy On/LogOnly somewhere in config */
 } lr_srv_conf;
 
 /* What a refusal leaves on the request for the error filter: set only when
@@ -153,6 +164,54 @@ typedef struct {
     apr_off_t seen;
     lr_mode_e mode;
 } lr_count_ctx;
+
+/* The counters, in the order of their mod_status keys. */
+typedef enum {
+    LR_C_JUDGED = 0,
+    LR_C_MISSING,
+    LR_C_CHUNKED,
+    LR_C_TOO_LARGE,
+    LR_C_STREAM,
+    LR_C_WOULD,
+    LR_C_COUNT
+} lr_counter_e;
+
+static const char *const lr_counter_key[LR_C_COUNT] = {
+    "LengthRequiredJudged",
+    "LengthRequiredRefusedMissingLength",
+    "LengthRequiredRefusedChunked",
+    "LengthRequiredRefusedTooLarge",
+    "LengthRequiredStreamTooLarge",
+    "LengthRequiredWouldRefuse"
+};
+
+static const char *const lr_counter_label[LR_C_COUNT] = {
+    "Judged", "411 missing length", "411 chunked", "413 declared",
+    "413 streamed", "Would refuse (LogOnly)"
+};
+
+/* One virtual host's counters, found again by its key after a graceful
+ * restart.  A slot whose host left the configuration keeps its numbers
+ * until a new host needs the room.
+ */
+#define LR_SLOT_KEY_LEN     256
+typedef struct {
+    char key[LR_SLOT_KEY_LEN];          /* "ServerName:port", "" if free */
+    apr_uint32_t generation;            /* last configuration using it */
+    apr_uint64_t count[LR_C_COUNT];
+} lr_slot;
+
+typedef struct {
+    apr_uint64_t total[LR_C_COUNT];
+    apr_uint32_t generation;
+    int nslots;
+    lr_slot slot[1];                    /* nslots of them */
+} lr_shared;
+
+/* Set by the parent in post_config, before the children are forked, and
+ * only read after that; the memory it points to is shared.
+ */
+static lr_shared *lr_stats;
 
 static ap_filter_rec_t *lr_count_filter_handle;
 static ap_filter_rec_t *lr_json_filter_handle;
@@ -270,6 +329,22 @@ static void lr_tighten(request_rec *r, const lr_dir_conf *conf,
     }
 }
 
+/* Lock-free: an atomic add on the total and on the host's slot. */
+static void lr_count(const request_rec *r, lr_counter_e c)
+{
+    const lr_srv_conf *sconf;
+
+    if (!lr_stats) {
+        return;
+    }
+    apr_atomic_inc64(&lr_stats->total[c]);
+    sconf = ap_get_module_config(r->server->module_config,
+                                 &length_required_module);
+    if (sconf->slot >= 0) {
+        apr_atomic_inc64(&lr_stats->slot[sconf->slot].count[c]);
+    }
+}
+
 /* Make httpd close the connection after this response and keep the
  * lingering close short: nothing the client sends after a refused request
  * is parsed as another request, and a client that keeps uploading is cut
@@ -328,6 +403,7 @@ static int lr_violation(request_rec *r, lr_mode_e mode, lr_reason_e reason,
     }
 
     if (mode == LR_MODE_LOGONLY) {
+        lr_count(r, LR_C_WOULD);
         apr_table_setn(r->subprocess_env, LR_ENV, token);
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "LR00002: would refuse %s %s with %d, reason %s%s "
@@ -336,6 +412,9 @@ static int lr_violation(request_rec *r, lr_mode_e mode, lr_reason_e reason,
         return DECLINED;
     }
 
+    lr_count(r, reason == LR_REASON_MISSING ? LR_C_MISSING
+                : reason == LR_REASON_CHUNKED ? LR_C_CHUNKED
+                : declared >= 0 ? LR_C_TOO_LARGE : LR_C_STREAM);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "LR00001: refused %s %s from %s with %d, reason %s%s",
                   r->method, r->uri, r->useragent_ip, status, token, detail);
@@ -389,6 +468,7 @@ static int lr_header_parser(request_rec *r)
     if (!lr_method_matches(p, r)) {
         return DECLINED;
     }
+    lr_count(r, LR_C_JUDGED);
 
     cap = (p->max_body > 0) ? p->max_body : 0;
 
@@ -700,6 +780,238 @@ static void lr_insert_error_filter(request_rec *r)
 }
 
 /*
+ * Counters: shared memory and mod_status
+ */
+
+static const char *lr_server_key(apr_pool_t *p, const server_rec *s)
+{
+    apr_port_t port = s->port;
+
+    if (!port && s->addrs) {
+        port = s->addrs->host_port;
+    }
+    return apr_psprintf(p, "%s:%u", s->server_hostname ? s->server_hostname
+                                                       : "(none)", port);
+}
+
+static int lr_vector_active(ap_conf_vector_t *v)
+{
+    const lr_dir_conf *conf = ap_get_module_config(v, &length_required_module);
+
+    return conf && (conf->eff.mode == LR_MODE_ON
+                    || conf->eff.mode == LR_MODE_LOGONLY);
+}
+
+static int lr_sections_active(apr_array_header_t *secs)
+{
+    int i;
+
+    for (i = 0; secs && i < secs->nelts; i++) {
+        ap_conf_vector_t *v = APR_ARRAY_IDX(secs, i, ap_conf_vector_t *);
+        core_dir_config *core = ap_get_core_module_config(v);
+
+        if (lr_vector_active(v) || (core && lr_sections_active(core->sec_if))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Whether the server configuration turns the module on anywhere in this
+ * host: its defaults, <Directory>, <Location> and <If> sections.  A host
+ * that only .htaccess files turn on shows once it has counted something.
+ */
+static int lr_server_active(server_rec *s)
+{
+    core_server_config *core = ap_get_core_module_config(s->module_config);
+    core_dir_config *dcore = ap_get_core_module_config(s->lookup_defaults);
+
+    return lr_vector_active(s->lookup_defaults)
+           || (dcore && lr_sections_active(dcore->sec_if))
+           || lr_sections_active(core->sec_dir)
+           || lr_sections_active(core->sec_url);
+}
+
+/* The counters are created once per httpd process, in the process pool, so
+ * that a graceful restart finds them again; pre_mpm zeroes them on a full
+ * (re)start.  Each host gets a slot by its key.
+ */
+static int lr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s)
+{
+    static const char *const userdata_key = "length_required_shm";
+    apr_pool_t *proc = s->process->pool;
+    apr_shm_t *shm = NULL;
+    server_rec *vs;
+    apr_uint32_t gen;
+
+    apr_pool_userdata_get((void **)&shm, userdata_key, proc);
+    if (!shm) {
+        apr_size_t size;
+        apr_status_t rv;
+        int nservers = 0;
+
+        for (vs = s; vs; vs = vs->next) {
+            nservers++;
+        }
+        /* Room for the hosts there are and as many again added later. */
+        nservers = 2 * nservers + 16;
+        size = APR_OFFSETOF(lr_shared, slot) + nservers * sizeof(lr_slot);
+        rv = apr_shm_create(&shm, size, NULL, proc);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                         "LR00010: cannot create shared memory for the "
+                         "counters; the module works but does not count");
+            lr_stats = NULL;
+            return OK;
+        }
+        memset(apr_shm_baseaddr_get(shm), 0, size);
+        ((lr_shared *)apr_shm_baseaddr_get(shm))->nslots = nservers;
+        apr_pool_userdata_set(shm, userdata_key, apr_pool_cleanup_null, proc);
+    }
+    lr_stats = apr_shm_baseaddr_get(shm);
+    gen = ++lr_stats->generation;
+
+    for (vs = s; vs; vs = vs->next) {
+        lr_srv_conf *sconf = ap_get_module_config(vs->module_config,
+                                                  &length_required_module);
+        const char *key = lr_server_key(ptemp, vs);
+        int i, slot = -1, spare = -1;
+
+        for (i = 0; i < lr_stats->nslots; i++) {
+            lr_slot *sl = &lr_stats->slot[i];
+            if (!strncmp(sl->key, key, LR_SLOT_KEY_LEN - 1)) {
+                slot = i;
+                break;
+            }
+            if (spare < 0 && (!sl->key[0] || sl->generation != gen - 1)) {
+                spare = i;
+            }
+        }
+        if (slot < 0 && spare >= 0) {
+            /* A free slot, or one of a host gone from the configuration. */
+            slot = spare;
+            memset(&lr_stats->slot[slot], 0, sizeof(lr_slot));
+            apr_cpystrn(lr_stats->slot[slot].key, key, LR_SLOT_KEY_LEN);
+        }
+        else if (slot < 0) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, vs,
+                         "LR00011: no room left to count %s on its own "
+                         "(restart httpd fully to make room); it is counted "
+                         "in the totals only", key);
+        }
+        if (slot >= 0) {
+            lr_stats->slot[slot].generation = gen;
+        }
+        sconf->slot = slot;
+        sconf->active = lr_server_active(vs);
+    }
+    return OK;
+}
+
+/* pre_mpm runs at startup and on a full restart, never on a graceful one:
+ * the same rule mod_status's own figures follow.
+ */
+static int lr_pre_mpm(apr_pool_t *p, ap_scoreboard_e sb_type)
+{
+    int i;
+
+    if (lr_stats) {
+        memset(lr_stats->total, 0, sizeof(lr_stats->total));
+        for (i = 0; i < lr_stats->nslots; i++) {
+            memset(lr_stats->slot[i].count, 0, sizeof(lr_stats->slot[i].count));
+        }
+    }
+    return OK;
+}
+
+/* The hosts to show, each slot once: those the configuration turns the
+ * module on in, and those that counted something anyway.
+ */
+static int lr_slot_shown(const lr_srv_conf *sconf, char *seen)
+{
+    int c;
+
+    if (sconf->slot < 0 || seen[sconf->slot]) {
+        return 0;
+    }
+    seen[sconf->slot] = 1;
+    if (sconf->active) {
+        return 1;
+    }
+    for (c = 0; c < LR_C_COUNT; c++) {
+        if (apr_atomic_read64(&lr_stats->slot[sconf->slot].count[c])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int lr_status_hook(request_rec *r, int flags)
+{
+    char *seen;
+    server_rec *vs;
+    int c;
+
+    if (!lr_stats) {
+        return OK;
+    }
+    seen = apr_pcalloc(r->pool, lr_stats->nslots);
+
+    if (flags & AP_STATUS_SHORT) {
+        for (c = 0; c < LR_C_COUNT; c++) {
+            ap_rprintf(r, "%s: %" APR_UINT64_T_FMT "\n", lr_counter_key[c],
+                       apr_atomic_read64(&lr_stats->total[c]));
+        }
+        for (vs = ap_server_conf; vs; vs = vs->next) {
+            const lr_srv_conf *sconf =
+                ap_get_module_config(vs->module_config,
+                                     &length_required_module);
+            if (!lr_slot_shown(sconf, seen)) {
+                continue;
+            }
+            for (c = 0; c < LR_C_COUNT; c++) {
+                lr_slot *sl = &lr_stats->slot[sconf->slot];
+                ap_rprintf(r, "%s[%s]: %" APR_UINT64_T_FMT "\n",
+                           lr_counter_key[c], sl->key,
+                           apr_atomic_read64(&sl->count[c]));
+            }
+        }
+        return OK;
+    }
+
+    ap_rputs("<hr />\n<h2>mod_length_required</h2>\n"
+             "<table border=\"1\"><tr><th>Virtual host</th>", r);
+    for (c = 0; c < LR_C_COUNT; c++) {
+        ap_rprintf(r, "<th>%s</th>", lr_counter_label[c]);
+    }
+    ap_rputs("</tr>\n<tr><td><b>All hosts</b></td>", r);
+    for (c = 0; c < LR_C_COUNT; c++) {
+        ap_rprintf(r, "<td>%" APR_UINT64_T_FMT "</td>",
+                   apr_atomic_read64(&lr_stats->total[c]));
+    }
+    ap_rputs("</tr>\n", r);
+    for (vs = ap_server_conf; vs; vs = vs->next) {
+        const lr_srv_conf *sconf =
+            ap_get_module_config(vs->module_config, &length_required_module);
+        lr_slot *sl;
+
+        if (!lr_slot_shown(sconf, seen)) {
+            continue;
+        }
+        sl = &lr_stats->slot[sconf->slot];
+        ap_rprintf(r, "<tr><td>%s</td>", ap_escape_html(r->pool, sl->key));
+        for (c = 0; c < LR_C_COUNT; c++) {
+            ap_rprintf(r, "<td>%" APR_UINT64_T_FMT "</td>",
+                       apr_atomic_read64(&sl->count[c]));
+        }
+        ap_rputs("</tr>\n", r);
+    }
+    ap_rputs("</table>\n", r);
+    return OK;
+}
+
+/*
  * Configuration
  */
 
@@ -736,6 +1048,8 @@ static void *lr_create_srv_config(apr_pool_t *p, server_rec *s)
     lr_srv_conf *sconf = apr_pcalloc(p, sizeof(*sconf));
 
     sconf->htaccess = LR_HTACCESS_UNSET;
+    sconf->slot = -1;
+    sconf->active = 0;
     return sconf;
 }
 
@@ -747,6 +1061,9 @@ static void *lr_merge_srv_config(apr_pool_t *p, void *basev, void *addv)
 
     sconf->htaccess = (add->htaccess != LR_HTACCESS_UNSET)
                       ? add->htaccess : base->htaccess;
+    /* Per host, assigned in post_config. */
+    sconf->slot = -1;
+    sconf->active = 0;
     return sconf;
 }
 
@@ -1044,6 +1361,16 @@ static void lr_register_hooks(apr_pool_t *p)
      */
     ap_hook_insert_error_filter(lr_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
+
+    /* The counters must exist before the children are forked (post_config
+     * runs in the parent); pre_mpm zeroes them on every full start.
+     */
+    ap_hook_post_config(lr_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_pre_mpm(lr_pre_mpm, NULL, NULL, APR_HOOK_MIDDLE);
+
+    /* mod_status calls this when it is loaded; without it we still count. */
+    APR_OPTIONAL_HOOK(ap, status_hook, lr_status_hook, NULL, NULL,
+                      APR_HOOK_MIDDLE);
 
     /* A protocol filter, so it survives internal redirects (those keep
      * proto_input_filters) and sits right above HTTP_IN, which dechunks.
