@@ -29,6 +29,14 @@
  *   LengthRequiredMaxBody       size[K|M|G]
  *   LengthRequiredErrorFormat   Html | Json | Auto
  *   LengthRequiredHtaccess      Any | TightenOnly      (server, vhost)
+ *   LengthRequiredStrict        On | Off               (server, vhost)
+ *
+ * LengthRequiredStrict refuses the request-framing ambiguities that httpd
+ * core lets through (request-smuggling ingredients).  Core deletes a
+ * Content-Length sent together with Transfer-Encoding before any request
+ * hook runs, and joins repeated and folded header lines, so a connection
+ * input filter notes the framing header lines as the head is read; the
+ * verdict is given in post_read_request, once the virtual host is known.
  *
  * Counters of what was judged and refused live in anonymous shared memory
  * created by the parent, so every child of every MPM adds to the same
@@ -42,6 +50,7 @@
 
 #include "httpd.h"
 #include "http_config.h"
+#include "http_connection.h"
 #include "http_core.h"
 #include "http_log.h"
 #include "http_protocol.h"
@@ -63,6 +72,7 @@ module AP_MODULE_DECLARE_DATA length_required_module;
 #define LR_SHORT_LINGER     "short-lingering-close"
 #define LR_COUNT_FILTER     "LENGTH_REQUIRED_COUNT"
 #define LR_JSON_FILTER      "LENGTH_REQUIRED_JSON"
+#define LR_FRAMING_FILTER   "LENGTH_REQUIRED_FRAMING"
 
 typedef enum {
     LR_MODE_UNSET = -1,
@@ -94,14 +104,20 @@ typedef enum {
     LR_REASON_NONE = 0,
     LR_REASON_MISSING,
     LR_REASON_CHUNKED,
-    LR_REASON_TOO_LARGE
+    LR_REASON_TOO_LARGE,
+    LR_REASON_TE_HTTP10,        /* the rest are LengthRequiredStrict's */
+    LR_REASON_TE_CODING,
+    LR_REASON_TE_REPEATED,
+    LR_REASON_TE_FOLDED,
+    LR_REASON_CL_TE
 } lr_reason_e;
 
 /* The tokens of the length-required note and the environment variable,
  * indexed by lr_reason_e.
  */
 static const char *const lr_reason_token[] = {
-    NULL, "missing-length", "chunked", "too-large"
+    NULL, "missing-length", "chunked", "too-large",
+    "te-http10", "te-coding", "te-repeated", "te-folded", "cl-te"
 };
 
 /* httpd gives HEAD the method number of GET; bit 63 is never a method
@@ -145,6 +161,7 @@ typedef struct {
 
 typedef struct {
     lr_htaccess_e htaccess;     /* LengthRequiredHtaccess */
+    int strict;                 /* LengthRequiredStrict, -1 unset */
     int slot;                   /* index in lr_stats->slot, -1 none */
     int active;                 /* policy On/LogOnly somewhere in config */
 } lr_srv_conf;
@@ -157,6 +174,26 @@ typedef struct {
     lr_reason_e reason;
     apr_off_t cap;
 } lr_refusal;
+
+/* The framing header lines of the request head being read on a connection
+ * (LengthRequiredStrict).  Only the start of each line is looked at: up to
+ * its colon, enough to recognise the two header names.
+ */
+#define LR_NAME_LEN 20
+typedef struct {
+    int in_head;                /* from pre_read_request to the empty line */
+    int request_line_seen;
+    int line_len;               /* bytes of the current line, CR excluded */
+    int name_len;
+    int name_done;              /* colon seen, or not a header we know */
+    int continuation;           /* the current line starts with SP or HT */
+    int line_is_te;             /* the current line is Transfer-Encoding */
+    int last_is_te;             /* the previous header line was */
+    int te_lines;
+    int cl_lines;
+    int te_folded;
+    char name[LR_NAME_LEN];
+} lr_framing;
 
 /* State of the streaming counter for one request body. */
 typedef struct {
@@ -173,6 +210,7 @@ typedef enum {
     LR_C_TOO_LARGE,
     LR_C_STREAM,
     LR_C_WOULD,
+    LR_C_STRICT,
     LR_C_COUNT
 } lr_counter_e;
 
@@ -182,12 +220,13 @@ static const char *const lr_counter_key[LR_C_COUNT] = {
     "LengthRequiredRefusedChunked",
     "LengthRequiredRefusedTooLarge",
     "LengthRequiredStreamTooLarge",
-    "LengthRequiredWouldRefuse"
+    "LengthRequiredWouldRefuse",
+    "LengthRequiredRefusedStrict"
 };
 
 static const char *const lr_counter_label[LR_C_COUNT] = {
     "Judged", "411 missing length", "411 chunked", "413 declared",
-    "413 streamed", "Would refuse (LogOnly)"
+    "413 streamed", "Would refuse (LogOnly)", "Strict framing"
 };
 
 /* One virtual host's counters, found again by its key after a graceful
@@ -213,8 +252,14 @@ typedef struct {
  */
 static lr_shared *lr_stats;
 
+/* Whether any server has LengthRequiredStrict On; set in post_config.
+ * Where none has, connections get no framing filter at all.
+ */
+static int lr_strict_anywhere;
+
 static ap_filter_rec_t *lr_count_filter_handle;
 static ap_filter_rec_t *lr_json_filter_handle;
+static ap_filter_rec_t *lr_framing_filter_handle;
 
 /*
  * Helpers shared by configuration and request time
@@ -546,6 +591,264 @@ static apr_status_t lr_count_filter(ap_filter_t *f, apr_bucket_brigade *bb,
 }
 
 /*
+ * Strict framing (LengthRequiredStrict)
+ */
+
+/* The end of the run of token characters (RFC 9110, section 5.6.2) that
+ * starts at s and stops at end at the latest.
+ */
+static const char *lr_token_end(const char *s, const char *end)
+{
+    while (s < end && *s && (apr_isalnum(*s)
+                             || strchr("!#$%&'*+-.^_`|~", *s))) {
+        s++;
+    }
+    return s;
+}
+
+/* Feeds the bytes of request-head lines to the framing state. */
+static void lr_framing_scan(lr_framing *fr, const char *data, apr_size_t len)
+{
+    apr_size_t i;
+
+    for (i = 0; i < len && fr->in_head; i++) {
+        char ch = data[i];
+
+        if (ch == '\n') {
+            if (fr->line_len == 0) {
+                /* Empty lines before the request line are skipped (as
+                 * core does); after it, one ends the head.
+                 */
+                if (fr->request_line_seen) {
+                    fr->in_head = 0;
+                }
+            }
+            else if (!fr->request_line_seen) {
+                fr->request_line_seen = 1;
+            }
+            else if (!fr->continuation) {
+                fr->last_is_te = fr->line_is_te;
+            }
+            fr->line_len = 0;
+            fr->name_len = 0;
+            fr->name_done = 0;
+            fr->continuation = 0;
+            fr->line_is_te = 0;
+            continue;
+        }
+        if (ch == '\r') {
+            continue;
+        }
+        if (fr->line_len++ == 0 && (ch == ' ' || ch == '\t')) {
+            /* obs-fold: this line continues the previous header line */
+            fr->continuation = 1;
+            fr->name_done = 1;
+            if (fr->request_line_seen && fr->last_is_te) {
+                fr->te_folded = 1;
+            }
+            continue;
+        }
+        if (fr->name_done || !fr->request_line_seen) {
+            continue;
+        }
+        if (ch == ':') {
+            fr->name_done = 1;
+            if (fr->name_len == 17
+                && !memcmp(fr->name, "transfer-encoding", 17)) {
+                fr->te_lines++;
+                fr->line_is_te = 1;
+            }
+            else if (fr->name_len == 14
+                     && !memcmp(fr->name, "content-length", 14)) {
+                fr->cl_lines++;
+            }
+        }
+        else if (fr->name_len < LR_NAME_LEN) {
+            fr->name[fr->name_len++] = apr_tolower(ch);
+        }
+        else {
+            fr->name_done = 1;          /* longer than the names we want */
+        }
+    }
+}
+
+/* Connection input filter: while a request head is being read (GETLINE
+ * reads between pre_read_request and the empty line), note the framing
+ * header lines.  Everything else, the body included, passes untouched.
+ */
+static apr_status_t lr_framing_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                                      ap_input_mode_t mode,
+                                      apr_read_type_e block,
+                                      apr_off_t readbytes)
+{
+    lr_framing *fr = f->ctx;
+    apr_bucket *e;
+    apr_status_t rv;
+
+    rv = ap_get_brigade(f->next, bb, mode, block, readbytes);
+    if (rv != APR_SUCCESS || !fr->in_head || mode != AP_MODE_GETLINE) {
+        return rv;
+    }
+    for (e = APR_BRIGADE_FIRST(bb);
+         e != APR_BRIGADE_SENTINEL(bb) && fr->in_head;
+         e = APR_BUCKET_NEXT(e)) {
+        const char *data;
+        apr_size_t len;
+
+        if (APR_BUCKET_IS_METADATA(e)) {
+            continue;
+        }
+        if (apr_bucket_read(e, &data, &len, APR_BLOCK_READ) == APR_SUCCESS) {
+            lr_framing_scan(fr, data, len);
+        }
+    }
+    return APR_SUCCESS;
+}
+
+/* A Transfer-Encoding value as RFC 9112 section 6.1 wants it from a
+ * client: a list of codings, exactly one of them, chunked.  Returns OK, or
+ * the status to refuse with and the reason: 501 for a coding this server
+ * does not know (gzip, identity, ...), 400 for chunked twice (te-repeated)
+ * and for anything that is not a coding name at all (empty list elements,
+ * parameters, control or high bytes).
+ */
+static int lr_te_check(const char *value, lr_reason_e *reason)
+{
+    const char *s = value;
+    int chunked = 0;
+
+    for (;;) {
+        const char *start, *end;
+
+        while (*s == ' ' || *s == '\t') {
+            s++;
+        }
+        start = s;
+        while (*s && *s != ',') {
+            s++;
+        }
+        end = s;
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t')) {
+            end--;
+        }
+        if (end == start || lr_token_end(start, end) != end) {
+            *reason = LR_REASON_TE_CODING;
+            return HTTP_BAD_REQUEST;
+        }
+        if (end - start != 7 || strncasecmp(start, "chunked", 7)) {
+            *reason = LR_REASON_TE_CODING;
+            return HTTP_NOT_IMPLEMENTED;
+        }
+        if (chunked++) {
+            *reason = LR_REASON_TE_REPEATED;
+            return HTTP_BAD_REQUEST;
+        }
+        if (!*s) {
+            return OK;
+        }
+        s++;
+    }
+}
+
+/* Every request head starts here (ap_read_request), so this is where the
+ * framing notes of the previous request on the connection are forgotten.
+ */
+static void lr_pre_read_request(request_rec *r, conn_rec *c)
+{
+    lr_framing *fr = ap_get_module_config(c->conn_config,
+                                          &length_required_module);
+
+    if (fr) {
+        memset(fr, 0, sizeof(*fr));
+        fr->in_head = 1;
+    }
+}
+
+static int lr_strict_refuse(request_rec *r, int status, lr_reason_e reason,
+                            const char *what)
+{
+    apr_table_setn(r->notes, LR_NOTE, lr_reason_token[reason]);
+    lr_count(r, LR_C_STRICT);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "LR00004: refused %s %s from %s with %d, reason %s: %s "
+                  "(LengthRequiredStrict)", r->method, r->uri,
+                  r->useragent_ip, status, lr_reason_token[reason], what);
+    lr_close_connection(r);
+    return status;
+}
+
+/* The verdict on the framing of an HTTP/1.x request, in post_read_request:
+ * the first hook after the head is read, and the virtual host is known.
+ * HTTP/2 requests never get here with notes: their connections carry no
+ * framing filter, and the chunked coding mod_http2 adds is its own.
+ */
+static int lr_post_read_request(request_rec *r)
+{
+    lr_framing *fr;
+    const lr_srv_conf *sconf;
+    const char *te;
+    lr_reason_e reason;
+    int status;
+
+    if (!lr_strict_anywhere || r->prev || r->main) {
+        return DECLINED;
+    }
+    fr = ap_get_module_config(r->connection->conn_config,
+                              &length_required_module);
+    if (!fr || r->proto_num >= HTTP_VERSION(2, 0)) {
+        return DECLINED;
+    }
+    fr->in_head = 0;
+    sconf = ap_get_module_config(r->server->module_config,
+                                 &length_required_module);
+    if (sconf->strict != 1 || (fr->te_lines == 0 && !fr->te_folded)) {
+        return DECLINED;
+    }
+
+    if (fr->cl_lines) {
+        return lr_strict_refuse(r, HTTP_BAD_REQUEST, LR_REASON_CL_TE,
+                                "both Content-Length and Transfer-Encoding");
+    }
+    if (r->proto_num < HTTP_VERSION(1, 1)) {
+        return lr_strict_refuse(r, HTTP_BAD_REQUEST, LR_REASON_TE_HTTP10,
+                                "Transfer-Encoding on an HTTP/1.0 request");
+    }
+    if (fr->te_lines > 1) {
+        return lr_strict_refuse(r, HTTP_BAD_REQUEST, LR_REASON_TE_REPEATED,
+                                "Transfer-Encoding on more than one line");
+    }
+    if (fr->te_folded) {
+        return lr_strict_refuse(r, HTTP_BAD_REQUEST, LR_REASON_TE_FOLDED,
+                                "Transfer-Encoding folded over lines");
+    }
+    te = apr_table_get(r->headers_in, "Transfer-Encoding");
+    if (te && (status = lr_te_check(te, &reason)) != OK) {
+        return lr_strict_refuse(r, status, reason,
+                                apr_pstrcat(r->pool, "Transfer-Encoding '",
+                                            te, "'", NULL));
+    }
+    return DECLINED;
+}
+
+/* A framing filter on every HTTP/1.x connection, but only where some
+ * server has LengthRequiredStrict On: the name-based virtual host is not
+ * known until the head has been read.  Never on HTTP/2 streams (their
+ * connections have a master).
+ */
+static int lr_pre_connection(conn_rec *c, void *csd)
+{
+    lr_framing *fr;
+
+    if (!lr_strict_anywhere || c->master) {
+        return OK;
+    }
+    fr = apr_pcalloc(c->pool, sizeof(*fr));
+    ap_set_module_config(c->conn_config, &length_required_module, fr);
+    ap_add_input_filter_handle(lr_framing_filter_handle, fr, NULL, c);
+    return OK;
+}
+
+/*
  * Error bodies
  */
 
@@ -845,6 +1148,15 @@ static int lr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     server_rec *vs;
     apr_uint32_t gen;
 
+    lr_strict_anywhere = 0;
+    for (vs = s; vs; vs = vs->next) {
+        const lr_srv_conf *sconf =
+            ap_get_module_config(vs->module_config, &length_required_module);
+        if (sconf->strict == 1) {
+            lr_strict_anywhere = 1;
+        }
+    }
+
     apr_pool_userdata_get((void **)&shm, userdata_key, proc);
     if (!shm) {
         apr_size_t size;
@@ -1048,6 +1360,7 @@ static void *lr_create_srv_config(apr_pool_t *p, server_rec *s)
     lr_srv_conf *sconf = apr_pcalloc(p, sizeof(*sconf));
 
     sconf->htaccess = LR_HTACCESS_UNSET;
+    sconf->strict = -1;
     sconf->slot = -1;
     sconf->active = 0;
     return sconf;
@@ -1061,6 +1374,7 @@ static void *lr_merge_srv_config(apr_pool_t *p, void *basev, void *addv)
 
     sconf->htaccess = (add->htaccess != LR_HTACCESS_UNSET)
                       ? add->htaccess : base->htaccess;
+    sconf->strict = (add->strict != -1) ? add->strict : base->strict;
     /* Per host, assigned in post_config. */
     sconf->slot = -1;
     sconf->active = 0;
@@ -1228,18 +1542,10 @@ static const char *lr_cmd_max_body(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
-/* A method is an HTTP token (RFC 9110, section 5.6.2). */
+/* A method is an HTTP token. */
 static int lr_is_token(const char *s)
 {
-    if (!*s) {
-        return 0;
-    }
-    for (; *s; s++) {
-        if (!apr_isalnum(*s) && !strchr("!#$%&'*+-.^_`|~", *s)) {
-            return 0;
-        }
-    }
-    return 1;
+    return *s && lr_token_end(s, s + strlen(s)) == s + strlen(s);
 }
 
 static const char *lr_cmd_methods(cmd_parms *cmd, void *dconf,
@@ -1313,11 +1619,30 @@ static const char *lr_cmd_htaccess(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+static const char *lr_cmd_strict(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    lr_srv_conf *sconf = ap_get_module_config(cmd->server->module_config,
+                                              &length_required_module);
+
+    if (!strcasecmp(arg, "On")) {
+        sconf->strict = 1;
+    }
+    else if (!strcasecmp(arg, "Off")) {
+        sconf->strict = 0;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not allowed; use On or "
+                            "Off", cmd->cmd->name, arg);
+    }
+    return NULL;
+}
+
 /* RSRC_CONF | OR_LIMIT: the policy directives work in the server config,
  * virtual hosts, <Directory>, <Location>, <Files>, <If> and, under
  * AllowOverride Limit (or an AllowOverrideList naming them), in .htaccess.
  * LengthRequiredHtaccess governs .htaccess files, so it must not be
- * settable from one: RSRC_CONF, server config and virtual host only.
+ * settable from one, and LengthRequiredStrict is judged before any
+ * per-directory configuration exists: RSRC_CONF, server and vhost only.
  */
 static const command_rec lr_cmds[] = {
     AP_INIT_TAKE1("LengthRequired", lr_cmd_mode, NULL,
@@ -1343,6 +1668,9 @@ static const command_rec lr_cmds[] = {
     AP_INIT_TAKE1("LengthRequiredHtaccess", lr_cmd_htaccess, NULL, RSRC_CONF,
                   "Any or TightenOnly: whether .htaccess files may loosen "
                   "the server's policy (default Any)"),
+    AP_INIT_TAKE1("LengthRequiredStrict", lr_cmd_strict, NULL, RSRC_CONF,
+                  "On or Off: refuse ambiguous HTTP/1.x request framing "
+                  "(Transfer-Encoding tricks, Content-Length with it)"),
     {NULL}
 };
 
@@ -1354,6 +1682,18 @@ static void lr_register_hooks(apr_pool_t *p)
      * FIRST: a request we refuse should not cost other modules any work.
      */
     ap_hook_header_parser(lr_header_parser, NULL, NULL, APR_HOOK_FIRST);
+
+    /* Strict framing: the filter goes on each connection before anything
+     * is read; pre_read_request marks where each request head begins;
+     * post_read_request is the first hook with the head read and the
+     * virtual host known, so the verdict comes before any other module
+     * acts on the request (FIRST).
+     */
+    ap_hook_pre_connection(lr_pre_connection, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_pre_read_request(lr_pre_read_request, NULL, NULL,
+                             APR_HOOK_MIDDLE);
+    ap_hook_post_read_request(lr_post_read_request, NULL, NULL,
+                              APR_HOOK_FIRST);
 
     /* Error responses get their filters from this hook only (httpd resets
      * the output filters first); order among modules does not matter, the
@@ -1381,6 +1721,12 @@ static void lr_register_hooks(apr_pool_t *p)
     lr_json_filter_handle =
         ap_register_output_filter(LR_JSON_FILTER, lr_json_filter, NULL,
                                   AP_FTYPE_RESOURCE);
+    /* A connection filter, above mod_ssl's (CONNECTION + 5): it reads the
+     * head as the client sent it, decrypted.
+     */
+    lr_framing_filter_handle =
+        ap_register_input_filter(LR_FRAMING_FILTER, lr_framing_filter, NULL,
+                                 AP_FTYPE_CONNECTION);
 }
 
 AP_DECLARE_MODULE(length_required) = {
