@@ -21,15 +21,19 @@ $(SO): $(MODULE).c
 	@./scripts/deps build
 	$(APXS) -c $(CWARN) $(MODULE).c
 
-run: $(SO)
+run:
+	@./scripts/deps demo
+	@$(MAKE) --no-print-directory all
 	./scripts/demo
 
-test: $(SO)
+test:
 	@./scripts/deps test
+	@$(MAKE) --no-print-directory all
 	./scripts/run-tests $(TEST_ARGS)
 
-bench: $(SO)
+bench:
 	@./scripts/deps bench
+	@$(MAKE) --no-print-directory all
 	./bench/run $(BENCH_ARGS)
 
 install: $(SO)
