@@ -3,6 +3,8 @@
 #   make            build .libs/mod_length_required.so with apxs
 #   make run        build, then a private Apache on 127.0.0.1:8411 (Ctrl-C stops)
 #   make test       the Apache::Test suite (as root it runs as an unprivileged user)
+#   make test-valgrind  part of the suite with httpd -X under valgrind
+#   make fuzz       libFuzzer on every parser (FUZZ_SECONDS per parser)
 #   make install    apxs -i, plus conf/ into Debian's mods-available
 #   make bench      side-by-side benchmarks (bench/run; see bench/README.md)
 #   make clean
@@ -13,7 +15,7 @@ SO      = .libs/$(MODULE).so
 CWARN   = -Wc,-Wall -Wc,-Wextra -Wc,-Wno-unused-parameter -Wc,-Wshadow \
           -Wc,-Wstrict-prototypes -Wc,-Wmissing-prototypes
 
-.PHONY: all run test bench install clean
+.PHONY: all run test test-valgrind fuzz bench install clean
 
 all: $(SO)
 
@@ -31,6 +33,22 @@ test:
 	@$(MAKE) --no-print-directory all
 	./scripts/run-tests $(TEST_ARGS)
 
+# The part of the suite that runs under valgrind: everything except what
+# depends on timing or on several processes (restarts, lingering close,
+# the prefork status server), which valgrind's slowness would distort.
+VALGRIND_TESTS ?= apache/basic.t apache/format.t apache/tighten.t apache/strict.t
+
+test-valgrind:
+	@./scripts/deps valgrind
+	@$(MAKE) --no-print-directory all
+	LR_RUNNER=valgrind.sh ./scripts/run-tests $(TEST_ARGS) $(VALGRIND_TESTS)
+
+FUZZ_SECONDS ?= 60
+
+fuzz:
+	@./scripts/deps fuzz
+	./fuzz/run $(FUZZ_SECONDS)
+
 bench:
 	@./scripts/deps bench
 	@$(MAKE) --no-print-directory all
@@ -45,5 +63,5 @@ install: $(SO)
 	fi
 
 clean:
-	rm -rf .libs *.la *.lo *.slo *.o t/logs t/logs.failed t/conf/httpd.conf \
+	rm -rf .libs *.la *.lo *.slo *.o fuzz/build t/logs t/logs.failed t/conf/httpd.conf \
 	    t/conf/extra.conf t/conf/apache_test_config.pm t/htdocs/index.html

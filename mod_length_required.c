@@ -1548,6 +1548,37 @@ static int lr_is_token(const char *s)
     return *s && lr_token_end(s, s + strlen(s)) == s + strlen(s);
 }
 
+/* Adds one word of a LengthRequiredMethods list to the mask (methods
+ * httpd numbers) or to the names (the rest).  Returns 0 if the word is
+ * not a method token.
+ */
+static int lr_add_method(apr_pool_t *p, const char *word, apr_uint64_t *mask,
+                         apr_array_header_t **names)
+{
+    int num;
+
+    if (!lr_is_token(word)) {
+        return 0;
+    }
+    num = ap_method_number_of(word);
+    if (num == M_GET && strcmp(word, "HEAD") == 0) {
+        *mask |= LR_BIT_HEAD;
+    }
+    else if (num != M_INVALID && num >= 0 && num < 63) {
+        *mask |= LR_BIT(num);
+    }
+    else {
+        /* Unknown to httpd now (an extension method, or one a module
+         * registers later): matched by name at request time.
+         */
+        if (!*names) {
+            *names = apr_array_make(p, 2, sizeof(const char *));
+        }
+        APR_ARRAY_PUSH(*names, const char *) = apr_pstrdup(p, word);
+    }
+    return 1;
+}
+
 static const char *lr_cmd_methods(cmd_parms *cmd, void *dconf,
                                   const char *args)
 {
@@ -1559,30 +1590,12 @@ static const char *lr_cmd_methods(cmd_parms *cmd, void *dconf,
     int count = 0;
 
     while (*(word = ap_getword_conf(cmd->temp_pool, &args))) {
-        int num;
-
-        if (!lr_is_token(word)) {
+        if (!lr_add_method(cmd->pool, word, &mask, &names)) {
             return apr_psprintf(cmd->pool, "%s: '%s' is not a valid HTTP "
                                 "method; a method is a token such as POST, "
                                 "PUT or PROPPATCH", cmd->cmd->name, word);
         }
         count++;
-        num = ap_method_number_of(word);
-        if (num == M_GET && strcmp(word, "HEAD") == 0) {
-            mask |= LR_BIT_HEAD;
-        }
-        else if (num != M_INVALID) {
-            mask |= LR_BIT(num);
-        }
-        else {
-            /* Unknown to httpd now (an extension method, or one a module
-             * registers later): matched by name at request time.
-             */
-            if (!names) {
-                names = apr_array_make(cmd->pool, 2, sizeof(const char *));
-            }
-            APR_ARRAY_PUSH(names, const char *) = apr_pstrdup(cmd->pool, word);
-        }
     }
     if (count == 0) {
         return apr_psprintf(cmd->pool, "%s: no method given; name at least "
