@@ -331,10 +331,12 @@ static void lr_log_no_effect(request_rec *r, const lr_dir_conf *conf,
  * the server configuration's, tightened (never loosened) by whatever
  * .htaccess files set.  A field that came from the server configuration
  * is taken as is, even if a .htaccess set it earlier in the merge.
+ * Returns the fields whose .htaccess value had no effect, as bits.
  */
-static void lr_tighten(request_rec *r, const lr_dir_conf *conf,
-                       lr_policy *out)
+static unsigned lr_tighten(request_rec *r, const lr_dir_conf *conf,
+                           lr_policy *out)
 {
+    unsigned no_effect = 0;
     const lr_policy *srv = &conf->srv;
     const lr_policy *ht = &conf->eff;
 
@@ -344,20 +346,20 @@ static void lr_tighten(request_rec *r, const lr_dir_conf *conf,
         lr_mode_e base = (srv->mode == LR_MODE_UNSET) ? LR_MODE_OFF : srv->mode;
         if (ht->mode < base) {
             out->mode = base;
-            lr_log_no_effect(r, conf, LR_F_MODE);
+            no_effect |= 1u << LR_F_MODE;
         }
     }
     if (conf->ht[LR_F_CHUNKED]) {
         if (ht->chunked == LR_CHUNKED_ALLOW && srv->chunked != LR_CHUNKED_ALLOW) {
             out->chunked = LR_CHUNKED_DENY;
-            lr_log_no_effect(r, conf, LR_F_CHUNKED);
+            no_effect |= 1u << LR_F_CHUNKED;
         }
     }
     if (conf->ht[LR_F_MAX_BODY]) {
         apr_off_t base = (srv->max_body > 0) ? srv->max_body : 0;
         if (base > 0 && (ht->max_body == 0 || ht->max_body > base)) {
             out->max_body = base;
-            lr_log_no_effect(r, conf, LR_F_MAX_BODY);
+            no_effect |= 1u << LR_F_MAX_BODY;
         }
     }
     if (conf->ht[LR_F_METHODS]) {
@@ -372,6 +374,7 @@ static void lr_tighten(request_rec *r, const lr_dir_conf *conf,
                 : srv->method_names;
         }
     }
+    return no_effect;
 }
 
 /* Lock-free: an atomic add on the total and on the host's slot. */
@@ -478,6 +481,7 @@ static int lr_header_parser(request_rec *r)
     const lr_dir_conf *conf;
     const lr_policy *p;
     lr_policy tightened;
+    unsigned no_effect = 0;
     const char *te, *cl;
     apr_off_t cap, declared;
 
@@ -503,7 +507,7 @@ static int lr_header_parser(request_rec *r)
             ap_get_module_config(r->server->module_config,
                                  &length_required_module);
         if (sconf->htaccess == LR_HTACCESS_TIGHTEN) {
-            lr_tighten(r, conf, &tightened);
+            no_effect = lr_tighten(r, conf, &tightened);
             p = &tightened;
         }
     }
@@ -514,6 +518,15 @@ static int lr_header_parser(request_rec *r)
         return DECLINED;
     }
     lr_count(r, LR_C_JUDGED);
+    if (no_effect) {
+        /* Reported for the requests it matters to, not every GET. */
+        int f;
+        for (f = 0; f < LR_F_COUNT; f++) {
+            if (no_effect & (1u << f)) {
+                lr_log_no_effect(r, conf, f);
+            }
+        }
+    }
 
     cap = (p->max_body > 0) ? p->max_body : 0;
 
@@ -1184,39 +1197,60 @@ static int lr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     lr_stats = apr_shm_baseaddr_get(shm);
     gen = ++lr_stats->generation;
 
+    /* First every host takes back the slot it had (a graceful restart
+     * keeps its figures); then the new hosts take slots no host of this
+     * configuration uses.  Hosts with the same key share a slot.
+     */
     for (vs = s; vs; vs = vs->next) {
         lr_srv_conf *sconf = ap_get_module_config(vs->module_config,
                                                   &length_required_module);
         const char *key = lr_server_key(ptemp, vs);
-        int i, slot = -1, spare = -1;
+        int i;
 
+        sconf->slot = -1;
+        sconf->active = lr_server_active(vs);
         for (i = 0; i < lr_stats->nslots; i++) {
-            lr_slot *sl = &lr_stats->slot[i];
-            if (!strncmp(sl->key, key, LR_SLOT_KEY_LEN - 1)) {
-                slot = i;
+            if (lr_stats->slot[i].key[0]
+                && !strncmp(lr_stats->slot[i].key, key, LR_SLOT_KEY_LEN - 1)) {
+                sconf->slot = i;
+                lr_stats->slot[i].generation = gen;
                 break;
             }
-            if (spare < 0 && (!sl->key[0] || sl->generation != gen - 1)) {
-                spare = i;
+        }
+    }
+    for (vs = s; vs; vs = vs->next) {
+        lr_srv_conf *sconf = ap_get_module_config(vs->module_config,
+                                                  &length_required_module);
+        const char *key;
+        int i;
+
+        if (sconf->slot >= 0) {
+            continue;
+        }
+        key = lr_server_key(ptemp, vs);
+        for (i = 0; i < lr_stats->nslots; i++) {
+            lr_slot *sl = &lr_stats->slot[i];
+
+            if (!strncmp(sl->key, key, LR_SLOT_KEY_LEN - 1)) {
+                break;                  /* taken by a host of this pass */
+            }
+            if (!sl->key[0] || sl->generation != gen) {
+                /* Free, or left by a host gone from the configuration. */
+                memset(sl, 0, sizeof(*sl));
+                apr_cpystrn(sl->key, key, LR_SLOT_KEY_LEN);
+                break;
             }
         }
-        if (slot < 0 && spare >= 0) {
-            /* A free slot, or one of a host gone from the configuration. */
-            slot = spare;
-            memset(&lr_stats->slot[slot], 0, sizeof(lr_slot));
-            apr_cpystrn(lr_stats->slot[slot].key, key, LR_SLOT_KEY_LEN);
+        if (i < lr_stats->nslots) {
+            sconf->slot = i;
+            lr_stats->slot[i].generation = gen;
         }
-        else if (slot < 0) {
+        else {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, vs,
                          "LR00011: no room left to count %s on its own "
-                         "(restart httpd fully to make room); it is counted "
-                         "in the totals only", key);
+                         "(stop and start httpd to make room); it is "
+                         "counted in the totals only", key);
         }
-        if (slot >= 0) {
-            lr_stats->slot[slot].generation = gen;
-        }
-        sconf->slot = slot;
-        sconf->active = lr_server_active(vs);
     }
     return OK;
 }

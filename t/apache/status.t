@@ -15,7 +15,7 @@ use IO::Socket::INET;
 use POSIX ();
 use Time::HiRes qw(sleep time);
 
-plan tests => 37;
+plan tests => 39;
 
 my $t_logs = Apache::Test::vars('t_logs');
 my $httpd  = Apache::Test::vars('httpd');
@@ -33,7 +33,7 @@ sub free_port {
     close $s;
     return $port;
 }
-my ($port_a, $port_b, $port_c) = (free_port(), free_port(), free_port());
+my ($port_a, $port_b, $port_c, $port_d) = (free_port(), free_port(), free_port(), free_port());
 
 my $mods = '/usr/lib/apache2/modules';
 open my $fh, '>', "$dir/httpd.conf" or die $!;
@@ -55,6 +55,7 @@ ServerName status-main
 Listen 127.0.0.1:$port_a
 Listen 127.0.0.1:$port_b
 Listen 127.0.0.1:$port_c
+Listen 127.0.0.1:$port_d
 StartServers 4
 MinSpareServers 4
 MaxSpareServers 8
@@ -91,6 +92,13 @@ KeepAlive Off
         LengthRequired On
         LengthRequiredMaxBody 1K
     </Location>
+</VirtualHost>
+# A third active host, so that three hosts with different figures must
+# each keep their own slot from the first start on.
+<VirtualHost 127.0.0.1:$port_d>
+    ServerName delta.test
+    SetHandler reflector
+    LengthRequired On
 </VirtualHost>
 # Off everywhere: must not be listed per host.
 <VirtualHost 127.0.0.1:$port_c>
@@ -170,6 +178,7 @@ my @mix = (
     [$port_b, 'missing', '/up',     411, 3],
     [$port_b, 'ok',      '/up',     200, 8],
     [$port_c, 'missing', '/up',     200, 5],
+    [$port_d, 'missing', '/up',     411, 2],
 );
 
 # Send the mix from 8 client processes at once, so that many server
@@ -212,8 +221,8 @@ ok t_cmp(send_mix(), 0, 'every request of the mix got the status expected');
 
 my ($after, $raw) = status_auto();
 my %want_total = (
-    LengthRequiredJudged => 12 + 9 + 7 + 5 + 4 + 6 + 3 + 8,
-    LengthRequiredRefusedMissingLength => 9 + 3,
+    LengthRequiredJudged => 12 + 9 + 7 + 5 + 4 + 6 + 3 + 8 + 2,
+    LengthRequiredRefusedMissingLength => 9 + 3 + 2,
     LengthRequiredRefusedChunked => 7,
     LengthRequiredRefusedTooLarge => 5,
     LengthRequiredStreamTooLarge => 4,
@@ -245,6 +254,10 @@ ok t_cmp($after->{"LengthRequiredJudged[beta.test:$port_b]"}, $want_b{LengthRequ
          'beta.test counts its judged requests separately');
 ok t_cmp($after->{"LengthRequiredRefusedMissingLength[beta.test:$port_b]"}, 3,
          'beta.test counts its refusals separately');
+ok t_cmp($after->{"LengthRequiredJudged[delta.test:$port_d]"}, 2,
+         'delta.test, a third host, has its own figures too');
+ok t_cmp($after->{"LengthRequiredRefusedMissingLength[delta.test:$port_d]"}, 2,
+         'delta.test counts its refusals in its own slot');
 ok t_cmp($raw, qr/^(?!.*\[gamma\.test:)/s, 'a host where the module is off is not listed');
 
 # Which server processes served the mix (from %P in the access log).

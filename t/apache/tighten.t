@@ -11,7 +11,7 @@ use Apache::TestUtil;
 use File::Spec;
 use File::Temp qw(tempdir);
 
-plan tests => 57;
+plan tests => 58;
 
 my $error_log = File::Spec->catfile(Apache::Test::vars('t_logs'), 'error_log');
 
@@ -107,6 +107,12 @@ for my $c (['tn-off', 'LengthRequired', 'POST', {}],
     req('lr_any', $method, "/$dir/index.txt", %$o);
     ok t_cmp(log_since($offset), qr/^(?!.*LR00003)/s, "Any: nothing logged for $dir");
 }
+
+# A request the policy does not judge (GET) is not reported either.
+my $get_offset = log_size();
+req('lr_tight', 'GET', '/tn-off/index.txt');
+ok t_cmp(log_since($get_offset), qr/^(?!.*LR00003)/s,
+         'TightenOnly: no report for a request the policy does not judge');
 
 # A tightening that applies is not reported as having no effect.
 my $offset = log_size();
