@@ -1435,24 +1435,65 @@ static lr_policy *lr_srv_target(cmd_parms *cmd, lr_dir_conf *conf,
     return &conf->srv;
 }
 
+/* The keywords of a directive and the values they stand for. */
+typedef struct {
+    const char *name;
+    int value;
+} lr_keyword;
+
+static const lr_keyword lr_mode_words[] = {
+    {"On", LR_MODE_ON}, {"Off", LR_MODE_OFF}, {"LogOnly", LR_MODE_LOGONLY},
+    {NULL, 0}
+};
+static const lr_keyword lr_chunked_words[] = {
+    {"Deny", LR_CHUNKED_DENY}, {"Allow", LR_CHUNKED_ALLOW}, {NULL, 0}
+};
+static const lr_keyword lr_format_words[] = {
+    {"Html", LR_FORMAT_HTML}, {"Json", LR_FORMAT_JSON},
+    {"Auto", LR_FORMAT_AUTO}, {NULL, 0}
+};
+static const lr_keyword lr_htaccess_words[] = {
+    {"Any", LR_HTACCESS_ANY}, {"TightenOnly", LR_HTACCESS_TIGHTEN},
+    {NULL, 0}
+};
+static const lr_keyword lr_onoff_words[] = {
+    {"On", 1}, {"Off", 0}, {NULL, 0}
+};
+
+/* Looks a directive's argument up among its keywords, case-insensitively
+ * as httpd's own directives do.  Returns NULL, or the error that names
+ * the directive, the value and the keywords allowed ("use A, B or C").
+ */
+static const char *lr_keyword_value(cmd_parms *cmd, const char *arg,
+                                    const lr_keyword *words, int *value)
+{
+    const char *allowed = words[0].name;
+    int i;
+
+    for (i = 0; words[i].name; i++) {
+        if (!strcasecmp(arg, words[i].name)) {
+            *value = words[i].value;
+            return NULL;
+        }
+        if (i > 0) {
+            allowed = apr_pstrcat(cmd->temp_pool, allowed,
+                                  words[i + 1].name ? ", " : " or ",
+                                  words[i].name, NULL);
+        }
+    }
+    return apr_psprintf(cmd->pool, "%s: '%s' is not allowed; use %s",
+                        cmd->cmd->name, arg, allowed);
+}
+
 static const char *lr_cmd_mode(cmd_parms *cmd, void *dconf, const char *arg)
 {
     lr_dir_conf *conf = dconf;
     lr_policy *srv;
-    lr_mode_e mode;
+    int mode;
+    const char *err = lr_keyword_value(cmd, arg, lr_mode_words, &mode);
 
-    if (!strcasecmp(arg, "On")) {
-        mode = LR_MODE_ON;
-    }
-    else if (!strcasecmp(arg, "Off")) {
-        mode = LR_MODE_OFF;
-    }
-    else if (!strcasecmp(arg, "LogOnly")) {
-        mode = LR_MODE_LOGONLY;
-    }
-    else {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not allowed; use On, "
-                            "Off or LogOnly", cmd->cmd->name, arg);
+    if (err) {
+        return err;
     }
     conf->eff.mode = mode;
     if ((srv = lr_srv_target(cmd, conf, LR_F_MODE))) {
@@ -1466,17 +1507,11 @@ static const char *lr_cmd_chunked(cmd_parms *cmd, void *dconf,
 {
     lr_dir_conf *conf = dconf;
     lr_policy *srv;
-    lr_chunked_e chunked;
+    int chunked;
+    const char *err = lr_keyword_value(cmd, arg, lr_chunked_words, &chunked);
 
-    if (!strcasecmp(arg, "Deny")) {
-        chunked = LR_CHUNKED_DENY;
-    }
-    else if (!strcasecmp(arg, "Allow")) {
-        chunked = LR_CHUNKED_ALLOW;
-    }
-    else {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not allowed; use Deny "
-                            "or Allow", cmd->cmd->name, arg);
+    if (err) {
+        return err;
     }
     conf->eff.chunked = chunked;
     if ((srv = lr_srv_target(cmd, conf, LR_F_CHUNKED))) {
@@ -1490,20 +1525,11 @@ static const char *lr_cmd_format(cmd_parms *cmd, void *dconf,
 {
     lr_dir_conf *conf = dconf;
     lr_policy *srv;
-    lr_format_e format;
+    int format;
+    const char *err = lr_keyword_value(cmd, arg, lr_format_words, &format);
 
-    if (!strcasecmp(arg, "Html")) {
-        format = LR_FORMAT_HTML;
-    }
-    else if (!strcasecmp(arg, "Json")) {
-        format = LR_FORMAT_JSON;
-    }
-    else if (!strcasecmp(arg, "Auto")) {
-        format = LR_FORMAT_AUTO;
-    }
-    else {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not allowed; use Html, "
-                            "Json or Auto", cmd->cmd->name, arg);
+    if (err) {
+        return err;
     }
     conf->eff.format = format;
     if ((srv = lr_srv_target(cmd, conf, LR_F_FORMAT))) {
@@ -1652,36 +1678,26 @@ static const char *lr_cmd_htaccess(cmd_parms *cmd, void *dconf,
 {
     lr_srv_conf *sconf = ap_get_module_config(cmd->server->module_config,
                                               &length_required_module);
+    int value;
+    const char *err = lr_keyword_value(cmd, arg, lr_htaccess_words, &value);
 
-    if (!strcasecmp(arg, "Any")) {
-        sconf->htaccess = LR_HTACCESS_ANY;
+    if (!err) {
+        sconf->htaccess = value;
     }
-    else if (!strcasecmp(arg, "TightenOnly")) {
-        sconf->htaccess = LR_HTACCESS_TIGHTEN;
-    }
-    else {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not allowed; use Any "
-                            "or TightenOnly", cmd->cmd->name, arg);
-    }
-    return NULL;
+    return err;
 }
 
 static const char *lr_cmd_strict(cmd_parms *cmd, void *dconf, const char *arg)
 {
     lr_srv_conf *sconf = ap_get_module_config(cmd->server->module_config,
                                               &length_required_module);
+    int value;
+    const char *err = lr_keyword_value(cmd, arg, lr_onoff_words, &value);
 
-    if (!strcasecmp(arg, "On")) {
-        sconf->strict = 1;
+    if (!err) {
+        sconf->strict = value;
     }
-    else if (!strcasecmp(arg, "Off")) {
-        sconf->strict = 0;
-    }
-    else {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not allowed; use On or "
-                            "Off", cmd->cmd->name, arg);
-    }
-    return NULL;
+    return err;
 }
 
 /* RSRC_CONF | OR_LIMIT: the policy directives work in the server config,
