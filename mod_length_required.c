@@ -166,14 +166,24 @@ typedef struct {
     int active;                 /* policy On/LogOnly somewhere in config */
 } lr_srv_conf;
 
-/* What a refusal leaves on the request for the error filter: set only when
- * this module produced the 411/413, never in LogOnly mode.
+/* State of the streaming counter for one request body. */
+typedef struct {
+    apr_off_t cap;
+    apr_off_t seen;
+    lr_mode_e mode;
+    int done;                   /* passed the cap: refused, or reported */
+} lr_count_ctx;
+
+/* What the module leaves on a request (its request_config): the refusal
+ * it made, for the error filter (never set in LogOnly mode), and the
+ * counter of a streamed body, which an internal redirect carries on.
  */
 typedef struct {
-    int status;
+    int status;                 /* 411 or 413 refused with, or 0 */
     lr_reason_e reason;
     apr_off_t cap;
-} lr_refusal;
+    lr_count_ctx *count;        /* NULL unless a streamed body is counted */
+} lr_req;
 
 /* The framing header lines of the request head being read on a connection
  * (LengthRequiredStrict).  Only the start of each line is looked at: up to
@@ -194,13 +204,6 @@ typedef struct {
     int te_folded;
     char name[LR_NAME_LEN];
 } lr_framing;
-
-/* State of the streaming counter for one request body. */
-typedef struct {
-    apr_off_t cap;
-    apr_off_t seen;
-    lr_mode_e mode;
-} lr_count_ctx;
 
 /* The counters, in the order of their mod_status keys. */
 typedef enum {
@@ -393,6 +396,18 @@ static void lr_count(const request_rec *r, lr_counter_e c)
     }
 }
 
+static lr_req *lr_req_get(request_rec *r)
+{
+    lr_req *rq = ap_get_module_config(r->request_config,
+                                      &length_required_module);
+
+    if (!rq) {
+        rq = apr_pcalloc(r->pool, sizeof(*rq));
+        ap_set_module_config(r->request_config, &length_required_module, rq);
+    }
+    return rq;
+}
+
 /* Make httpd close the connection after this response and keep the
  * lingering close short: nothing the client sends after a refused request
  * is parsed as another request, and a client that keeps uploading is cut
@@ -437,7 +452,7 @@ static int lr_violation(request_rec *r, lr_mode_e mode, lr_reason_e reason,
 {
     const char *token = lr_reason_token[reason];
     const char *detail = "";
-    lr_refusal *refusal;
+    lr_req *rq;
     int status = (reason == LR_REASON_TOO_LARGE)
                  ? HTTP_REQUEST_ENTITY_TOO_LARGE : HTTP_LENGTH_REQUIRED;
 
@@ -466,11 +481,10 @@ static int lr_violation(request_rec *r, lr_mode_e mode, lr_reason_e reason,
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "LR00001: refused %s %s from %s with %d, reason %s%s",
                   r->method, r->uri, r->useragent_ip, status, token, detail);
-    refusal = apr_palloc(r->pool, sizeof(*refusal));
-    refusal->status = status;
-    refusal->reason = reason;
-    refusal->cap = cap;
-    ap_set_module_config(r->request_config, &length_required_module, refusal);
+    rq = lr_req_get(r);
+    rq->status = status;
+    rq->reason = reason;
+    rq->cap = cap;
     lr_close_connection(r);
     return status;
 }
@@ -486,15 +500,24 @@ static int lr_header_parser(request_rec *r)
     apr_off_t cap, declared;
 
     /* Internal redirects (a local-URL ErrorDocument among them) and
-     * subrequests are not judged again; an internal redirect keeps the
+     * subrequests are not judged again.  An internal redirect keeps the
      * note of the request it came from, so that %{length-required}n logs
-     * the reason whichever request the log line describes.
+     * the reason whichever request the log line describes, and the counter
+     * of a body still to be read: httpd keeps only the protocol input
+     * filters across the redirect.
      */
     if (r->prev || r->main) {
         if (r->prev) {
             const char *note = apr_table_get(r->prev->notes, LR_NOTE);
+            const lr_req *prev = ap_get_module_config(r->prev->request_config,
+                                                      &length_required_module);
             if (note) {
                 apr_table_setn(r->notes, LR_NOTE, note);
+            }
+            if (prev && prev->count && !prev->count->done) {
+                lr_req_get(r)->count = prev->count;
+                ap_add_input_filter_handle(lr_count_filter_handle,
+                                           prev->count, r, r->connection);
             }
         }
         return DECLINED;
@@ -548,6 +571,8 @@ static int lr_header_parser(request_rec *r)
         ctx->cap = cap;
         ctx->seen = 0;
         ctx->mode = p->mode;
+        ctx->done = 0;
+        lr_req_get(r)->count = ctx;
         ap_add_input_filter_handle(lr_count_filter_handle, ctx, r,
                                    r->connection);
         return DECLINED;
@@ -566,8 +591,9 @@ static int lr_header_parser(request_rec *r)
     return DECLINED;
 }
 
-/* Counts a streamed body (chunked, or h2 without content-length) above
- * HTTP_IN and fails the read the moment it passes the cap.  APR_ENOSPC is
+/* Counts a streamed body (chunked, or h2 without content-length) right
+ * above HTTP_IN, which has removed the chunk framing, and fails the read
+ * the moment the body passes the cap.  APR_ENOSPC is
  * what core's own LimitRequestBody returns, so handlers (mod_cgi,
  * mod_proxy_http, ap_discard_request_body ...) answer 413 for it.
  */
@@ -580,6 +606,10 @@ static apr_status_t lr_count_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     apr_status_t rv;
     apr_off_t len = 0;
 
+    if (ctx->done) {
+        /* Refused already: no more data, and no second report. */
+        return APR_ENOSPC;
+    }
     rv = ap_get_brigade(f->next, bb, mode, block, readbytes);
     if (rv != APR_SUCCESS || mode == AP_MODE_SPECULATIVE) {
         return rv;
@@ -593,6 +623,7 @@ static apr_status_t lr_count_filter(ap_filter_t *f, apr_bucket_brigade *bb,
         return APR_SUCCESS;
     }
 
+    ctx->done = 1;
     if (lr_violation(f->r, ctx->mode, LR_REASON_TOO_LARGE, -1, ctx->cap)
         == DECLINED) {
         /* LogOnly: reported once; the rest of the body flows untouched. */
@@ -993,7 +1024,7 @@ static int lr_accept_prefers_json(const char *accept)
     return json_spec == 3 && html_spec < 3;
 }
 
-static const char *lr_json_message(const lr_refusal *refusal, apr_pool_t *p)
+static const char *lr_json_message(const lr_req *refusal, apr_pool_t *p)
 {
     switch (refusal->reason) {
     case LR_REASON_MISSING:
@@ -1014,7 +1045,7 @@ static const char *lr_json_message(const lr_refusal *refusal, apr_pool_t *p)
 static apr_status_t lr_json_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
-    const lr_refusal *refusal = f->ctx;
+    const lr_req *refusal = f->ctx;
     apr_bucket *e;
     int eos = 0;
 
@@ -1065,13 +1096,13 @@ static apr_status_t lr_json_filter(ap_filter_t *f, apr_bucket_brigade *bb)
  */
 static void lr_insert_error_filter(request_rec *r)
 {
-    const lr_refusal *refusal;
+    const lr_req *refusal;
     const lr_dir_conf *conf;
     lr_format_e format;
     int json;
 
     refusal = ap_get_module_config(r->request_config, &length_required_module);
-    if (!refusal || r->status != refusal->status) {
+    if (!refusal || !refusal->status || r->status != refusal->status) {
         return;
     }
     if (ap_response_code_string(r, ap_index_of_response(r->status))) {
@@ -1775,12 +1806,14 @@ static void lr_register_hooks(apr_pool_t *p)
     APR_OPTIONAL_HOOK(ap, status_hook, lr_status_hook, NULL, NULL,
                       APR_HOOK_MIDDLE);
 
-    /* A protocol filter, so it survives internal redirects (those keep
-     * proto_input_filters) and sits right above HTTP_IN, which dechunks.
+    /* Just under the protocol filters: httpd puts it right above HTTP_IN
+     * (which removes the chunk framing), below content filters such as
+     * an inflating DEFLATE, so it counts the body as the client sent it.
+     * A protocol-type filter would land below HTTP_IN and count framing.
      */
     lr_count_filter_handle =
         ap_register_input_filter(LR_COUNT_FILTER, lr_count_filter, NULL,
-                                 AP_FTYPE_PROTOCOL);
+                                 AP_FTYPE_PROTOCOL - 1);
     lr_json_filter_handle =
         ap_register_output_filter(LR_JSON_FILTER, lr_json_filter, NULL,
                                   AP_FTYPE_RESOURCE);

@@ -8,7 +8,7 @@ use Apache::TestRequest;
 use Apache::TestUtil;
 use JSON::PP ();
 
-plan tests => 58;
+plan tests => 62;
 
 my $vhost = 'lr_format';
 
@@ -121,6 +121,15 @@ ok t_cmp($j->{limit}, 1024, 'streamed: "limit" is the cap');
 $res = post_chunked('/stream/x', 500);
 ok t_cmp($res->{code}, 200, 'streamed: a chunked body under the cap passes');
 ok t_cmp($res->{h}{'x-body-length'}, 500, 'streamed: the CGI read all of it');
+
+# An internal redirect (per-directory RewriteRule) to the CGI: the body is
+# read by the redirected request, and still held to the cap.
+$res = post_chunked('/format-redir/index.txt', 4000);
+ok t_cmp($res->{code}, 413, 'redirected: a chunked body past the cap still fails with 413');
+ok t_cmp(decode($res)->{limit}, 1024, 'redirected: the 413 is the module\'s, with its limit');
+$res = post_chunked('/format-redir/index.txt', 1000);
+ok t_cmp($res->{code}, 200, 'redirected: a chunked body under the cap passes');
+ok t_cmp($res->{h}{'x-body-length'}, 1000, 'redirected: the CGI read all of it');
 
 # --- HEAD: headers, no body -------------------------------------------------
 $res = raw("HEAD /json-head/x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");

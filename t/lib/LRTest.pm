@@ -1,0 +1,269 @@
+package LRTest;
+# Helpers shared by the mod_length_required tests: raw HTTP/1.x exchanges
+# (LWP always adds a Content-Length, so anything about missing lengths,
+# chunked bodies, pipelining or Expect needs a socket of its own), a small
+# response parser, and readers for the logs the server and the recording
+# CGIs write under t/logs.
+#
+# Every test request carries a unique tag in its URI, so that a test finds
+# exactly its own lines in logs that the whole suite shares.
+use strict;
+use warnings FATAL => 'all';
+
+use Exporter 'import';
+use File::Temp qw(tempdir);
+use IO::Select ();
+use IO::Socket::INET ();
+use Time::HiRes qw(time sleep);
+
+use Apache::Test ();
+use Apache::TestRequest ();
+
+our @EXPORT_OK = qw(
+    tag http_request chunked raw_exchange parse_responses raw_request
+    log_file log_lines wait_for_lines request_finished lr_note
+    cgi_runs error_lines
+    module_line private_conf syntax_check
+);
+our %EXPORT_TAGS = (all => \@EXPORT_OK);
+
+my $counter = 0;
+
+# A string unique to this request in the whole run, for use in a URI.
+sub tag {
+    my ($what) = @_;
+    $counter++;
+    return sprintf '%s-%d-%d-%d', $what, $$, int(time), $counter;
+}
+
+# The bytes of one HTTP/1.x request.  Headers are given as a list of
+# "Name: value" strings; Host is added unless one is given.
+sub http_request {
+    my ($method, $path, %opt) = @_;
+    my $proto = $opt{proto} || 'HTTP/1.1';
+    my @headers = @{ $opt{headers} || [] };
+    unshift @headers, 'Host: localhost'
+        unless grep { /^host:/i } @headers;
+    my $body = defined $opt{body} ? $opt{body} : '';
+    return join '', "$method $path $proto\r\n",
+        map({ "$_\r\n" } @headers), "\r\n", $body;
+}
+
+# A chunked body made of the given pieces, with its last chunk.
+sub chunked {
+    my (@pieces) = @_;
+    return join('', map { sprintf("%x\r\n%s\r\n", length $_, $_) } @pieces)
+        . "0\r\n\r\n";
+}
+
+# Opens a connection to the main server (or the named virtual host, or a
+# port on 127.0.0.1),
+# writes the bytes and reads until the server closes the connection or
+# $opt{timeout} seconds pass.  Returns a hash: raw (all bytes read), eof
+# (the server closed), elapsed (seconds).
+sub raw_exchange {
+    my ($vhost, $bytes, %opt) = @_;
+    my $timeout = $opt{timeout} || 15;
+    # A bare number is a port on 127.0.0.1 (a private server of a test).
+    my $sock = defined $vhost && $vhost =~ /^\d+$/
+        ? IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $vhost)
+        : Apache::TestRequest::vhost_socket($vhost);
+    die "cannot connect to " . ($vhost || 'the main server') . ": $!\n"
+        unless $sock;
+    local $SIG{PIPE} = 'IGNORE';
+    my $start = time;
+    my $off = 0;
+    while ($off < length $bytes) {
+        my $n = syswrite $sock, $bytes, length($bytes) - $off, $off;
+        last unless $n;    # the server may close before reading it all
+        $off += $n;
+    }
+    my $raw = '';
+    my $eof = 0;
+    my $sel = IO::Select->new($sock);
+    while ((my $left = $start + $timeout - time) > 0) {
+        last unless $sel->can_read($left);
+        my $n = sysread $sock, my $buf, 65536;
+        if (!$n) {    # 0: orderly close; undef: reset, closed just the same
+            $eof = 1;
+            last;
+        }
+        $raw .= $buf;
+    }
+    close $sock;
+    return { raw => $raw, eof => $eof, elapsed => time - $start };
+}
+
+# Splits what the server sent into responses (interim 1xx included), each
+# a hash: status, reason, proto, headers (lower-case names), body.
+sub parse_responses {
+    my ($raw) = @_;
+    my @responses;
+    while (length $raw) {
+        last unless $raw =~ s{\A(HTTP/\d\.\d) (\d{3})([^\r\n]*)\r\n}{};
+        my %r = (proto => $1, status => $2, reason => $3, headers => {});
+        $r{reason} =~ s/^ //;
+        while ($raw =~ s{\A([^\r\n]+)\r\n}{}) {
+            my ($name, $value) = split /:\s*/, $1, 2;
+            $r{headers}{ lc $name } = $value;
+        }
+        $raw =~ s{\A\r\n}{};
+        my $h = $r{headers};
+        if ($r{status} < 200 || $r{status} == 204 || $r{status} == 304) {
+            $r{body} = '';
+        }
+        elsif (defined $h->{'content-length'}) {
+            $r{body} = substr $raw, 0, $h->{'content-length'}, '';
+        }
+        elsif (($h->{'transfer-encoding'} || '') =~ /chunked/i) {
+            $r{body} = '';
+            while ($raw =~ s{\A([0-9a-fA-F]+)[^\r\n]*\r\n}{}) {
+                my $len = hex $1;
+                if ($len == 0) {
+                    $raw =~ s{\A(?:[^\r\n]+\r\n)*\r\n}{};
+                    last;
+                }
+                $r{body} .= substr $raw, 0, $len, '';
+                $raw =~ s{\A\r\n}{};
+            }
+        }
+        else {
+            $r{body} = $raw;
+            $raw = '';
+        }
+        push @responses, \%r;
+    }
+    return @responses;
+}
+
+# raw_exchange and parse_responses in one: returns the first final
+# (non-1xx) response, or a hash with status 0 when there was none, and the
+# exchange with its parsed responses in {responses}.
+sub raw_request {
+    my ($vhost, $bytes, %opt) = @_;
+    my $x = raw_exchange($vhost, $bytes, %opt);
+    $x->{responses} = [ parse_responses($x->{raw}) ];
+    my ($final) = grep { $_->{status} >= 200 } @{ $x->{responses} };
+    $final ||= { status => 0, reason => '', headers => {}, body => '' };
+    return wantarray ? ($final, $x) : $final;
+}
+
+# Logs
+
+sub log_file {
+    my ($name) = @_;
+    return Apache::Test::vars('t_logs') . "/$name";
+}
+
+# The lines of a log under t/logs (none if it does not exist yet).
+sub log_lines {
+    my ($name) = @_;
+    open my $fh, '<', log_file($name) or return ();
+    my @lines = <$fh>;
+    chomp @lines;
+    return @lines;
+}
+
+# Waits up to $timeout seconds for a line of log $name to match $re;
+# returns the matching lines (none on timeout).
+sub wait_for_lines {
+    my ($name, $re, $timeout) = @_;
+    $timeout ||= 10;
+    my $until = time + $timeout;
+    while (1) {
+        my @hits = grep { $_ =~ $re } log_lines($name);
+        return @hits if @hits or time > $until;
+        sleep 0.1;
+    }
+}
+
+# Waits until the request whose URI holds $tag has been logged in lr_log.
+# httpd logs a request after it has finished with it, so once this returns
+# the request can no longer start a CGI or reach a backend.  Returns its
+# lr_log lines.
+sub request_finished {
+    my ($tag) = @_;
+    return wait_for_lines('lr_log', qr/\Q$tag\E/);
+}
+
+# The value the %{length-required}n note had in lr_log for the request
+# with $tag ('-' when unset), or undef if it was never logged.
+sub lr_note {
+    my ($tag) = @_;
+    my ($line) = request_finished($tag);
+    return undef unless defined $line;
+    return $line =~ / lr=(\S+)$/ ? $1 : undef;
+}
+
+# The runs of the recording CGI (echo.pl) for requests with $tag.
+sub cgi_runs {
+    my ($tag) = @_;
+    return grep { /\Q$tag\E/ } log_lines('cgi_runs.log');
+}
+
+# Lines of the error log matching $re.
+sub error_lines {
+    my ($re) = @_;
+    return grep { $_ =~ $re } log_lines('error_log');
+}
+
+# Private configurations, for apache2 -t and for servers of a test's own
+
+# The LoadModule line for $module (e.g. 'mpm_event_module') from the
+# module list the suite itself runs with, so that a private configuration
+# loads exactly what the suite does.  The module under test always comes
+# from the build output next to t/.
+sub module_line {
+    my ($module) = @_;
+    if ($module eq 'length_required_module') {
+        my $so = Apache::Test::vars('serverroot')
+            . '/../.libs/mod_length_required.so';
+        return qq{LoadModule length_required_module "$so"};
+    }
+    my $list = Apache::Test::vars('httpd_conf');
+    open my $fh, '<', $list or die "$list: $!";
+    while (my $line = <$fh>) {
+        chomp $line;
+        return $line if $line =~ /^\s*LoadModule\s+\Q$module\E\s/;
+    }
+    die "$module is not in $list\n";
+}
+
+# Writes a complete configuration into a fresh temporary directory: the
+# MPM, the module under test and the modules named in $opt{modules}, logs
+# and runtime files in that directory, then $body.  Returns the file's path
+# and the number of the first line of $body.
+sub private_conf {
+    my ($body, %opt) = @_;
+    my $dir = $opt{dir} || tempdir(CLEANUP => 1);
+    my $listen = $opt{listen} || ['127.0.0.1:' . Apache::Test::vars('port')];
+    my @head = (
+        qq{ServerRoot "$dir"},
+        qq{DefaultRuntimeDir "$dir"},
+        qq{PidFile "$dir/httpd.pid"},
+        qq{ErrorLog "$dir/error_log"},
+        'ServerName localhost',
+        (map { "Listen $_" } @$listen),
+        module_line('mpm_event_module'),
+        (map { module_line($_) } @{ $opt{modules} || [] }),
+        module_line('length_required_module'),
+    );
+    my $file = "$dir/httpd.conf";
+    open my $fh, '>', $file or die "$file: $!";
+    print $fh map { "$_\n" } @head, split /\n/, $body;
+    close $fh or die "$file: $!";
+    return ($file, @head + 1);
+}
+
+# Runs "apache2 -t" on a private configuration holding $body.  Returns a
+# hash: rc (exit status), out (what it printed), line (the number of the
+# first line of $body in the file).
+sub syntax_check {
+    my ($body, %opt) = @_;
+    my ($file, $line) = private_conf($body, %opt);
+    my $httpd = Apache::Test::vars('httpd');
+    my $out = `'$httpd' -t -f '$file' 2>&1`;
+    return { rc => $? >> 8, out => $out, line => $line, file => $file };
+}
+
+1;
