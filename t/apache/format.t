@@ -6,31 +6,21 @@ use warnings FATAL => 'all';
 use Apache::Test;
 use Apache::TestRequest;
 use Apache::TestUtil;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
 use JSON::PP ();
+use LRTest qw(raw_request);
 
 plan tests => 62;
 
 my $vhost = 'lr_format';
 
-# Send one raw request on a fresh connection and read the whole answer: a
-# refusal closes the connection, so reading to EOF is reading one response.
+# One raw request on a fresh connection (LRTest): a refusal closes the
+# connection, and every request here says Connection: close.
 sub raw {
     my ($request) = @_;
-    my $sock = Apache::TestRequest::vhost_socket($vhost);
-    die "no socket to $vhost" unless $sock;
-    print $sock $request;
-    local $/;
-    my $data = <$sock> // '';
-    close $sock;
-    my ($head, $body) = split /\r\n\r\n/, $data, 2;
-    my ($status_line, @lines) = split /\r\n/, $head // '';
-    my %h;
-    for (@lines) {
-        my ($k, $v) = /^([^:]+):\s*(.*)$/ or next;
-        $h{lc $k} = defined $h{lc $k} ? "$h{lc $k}, $v" : $v;
-    }
-    my ($code) = ($status_line // '') =~ m{^HTTP/1\.\d (\d{3})};
-    return { code => $code // 0, h => \%h, body => $body // '' };
+    my $res = raw_request($vhost, $request);
+    return { code => $res->{status}, h => $res->{headers}, body => $res->{body} };
 }
 
 sub post_nolength {

@@ -8,6 +8,9 @@ use warnings FATAL => 'all';
 use Apache::Test;
 use Apache::TestRequest;
 use Apache::TestUtil;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use LRTest qw(raw_request);
 use File::Spec;
 use File::Temp qw(tempdir);
 
@@ -17,16 +20,9 @@ my $error_log = File::Spec->catfile(Apache::Test::vars('t_logs'), 'error_log');
 
 sub raw {
     my ($vhost, $request) = @_;
-    my $sock = Apache::TestRequest::vhost_socket($vhost);
-    die "no socket to $vhost" unless $sock;
-    print $sock $request;
-    local $/;
-    my $data = <$sock> // '';
-    close $sock;
-    my ($head, $body) = split /\r\n\r\n/, $data, 2;
-    my ($code) = ($head // '') =~ m{^HTTP/1\.\d (\d{3})};
-    my ($type) = ($head // '') =~ m{\r\nContent-Type:\s*([^\r]*)}i;
-    return { code => $code // 0, type => $type // '', body => $body // '' };
+    my $res = raw_request($vhost, $request);
+    return { code => $res->{status}, type => $res->{headers}{'content-type'} // '',
+             body => $res->{body} };
 }
 
 sub req {
