@@ -353,7 +353,8 @@ static unsigned lr_tighten(request_rec *r, const lr_dir_conf *conf,
         }
     }
     if (conf->ht[LR_F_CHUNKED]) {
-        if (ht->chunked == LR_CHUNKED_ALLOW && srv->chunked != LR_CHUNKED_ALLOW) {
+        if (ht->chunked == LR_CHUNKED_ALLOW
+            && srv->chunked != LR_CHUNKED_ALLOW) {
             out->chunked = LR_CHUNKED_DENY;
             no_effect |= 1u << LR_F_CHUNKED;
         }
@@ -457,7 +458,12 @@ static int lr_violation(request_rec *r, lr_mode_e mode, lr_reason_e reason,
                  ? HTTP_REQUEST_ENTITY_TOO_LARGE : HTTP_LENGTH_REQUIRED;
 
     apr_table_setn(r->notes, LR_NOTE, token);
-    if (reason == LR_REASON_TOO_LARGE) {
+    /* The detail is for the log line alone: not formatted (the dearest
+     * part of a refusal) when that line would not be written.
+     */
+    if (reason == LR_REASON_TOO_LARGE
+        && APLOG_R_IS_LEVEL(r, mode == LR_MODE_LOGONLY ? APLOG_WARNING
+                                                       : APLOG_INFO)) {
         detail = (declared >= 0)
             ? apr_psprintf(r->pool, " (declared %" APR_OFF_T_FMT
                            " bytes, limit %" APR_OFF_T_FMT ")", declared, cap)
@@ -489,12 +495,48 @@ static int lr_violation(request_rec *r, lr_mode_e mode, lr_reason_e reason,
     return status;
 }
 
+/* The value of a Content-Length header.  httpd core has already refused
+ * with 400 every value that is not plain digits or does not fit an
+ * apr_off_t, so a digit loop is all the decision needs
+ * (ap_parse_strict_length goes through strtol and cost half of a judged
+ * request's instructions); it saturates rather than overflow all the same.
+ */
+static apr_off_t lr_length_value(const char *s)
+{
+    apr_off_t v = 0;
+
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (v > (APR_INT64_MAX - 9) / 10) {
+            return APR_INT64_MAX;
+        }
+        v = v * 10 + (*s - '0');
+    }
+    return v;
+}
+
+/* TightenOnly's policy for one request: only where a .htaccess file set
+ * something, so it may come from the pool; keeping it off the stack of
+ * lr_header_parser spares every other request a stack-protector frame.
+ */
+typedef struct {
+    lr_policy policy;
+    unsigned no_effect;
+} lr_tightened;
+
+static const lr_tightened *lr_tighten_request(request_rec *r,
+                                              const lr_dir_conf *conf)
+{
+    lr_tightened *t = apr_palloc(r->pool, sizeof(*t));
+
+    t->no_effect = lr_tighten(r, conf, &t->policy);
+    return t;
+}
+
 /* The decision, made once per initial request in header_parser. */
 static int lr_header_parser(request_rec *r)
 {
     const lr_dir_conf *conf;
     const lr_policy *p;
-    lr_policy tightened;
     unsigned no_effect = 0;
     const char *te, *cl;
     apr_off_t cap, declared;
@@ -530,8 +572,10 @@ static int lr_header_parser(request_rec *r)
             ap_get_module_config(r->server->module_config,
                                  &length_required_module);
         if (sconf->htaccess == LR_HTACCESS_TIGHTEN) {
-            no_effect = lr_tighten(r, conf, &tightened);
-            p = &tightened;
+            const lr_tightened *t = lr_tighten_request(r, conf);
+
+            p = &t->policy;
+            no_effect = t->no_effect;
         }
     }
     if (p->mode != LR_MODE_ON && p->mode != LR_MODE_LOGONLY) {
@@ -555,8 +599,19 @@ static int lr_header_parser(request_rec *r)
 
     /* httpd core has already refused every Transfer-Encoding whose final
      * coding is not chunked, and dropped Content-Length when both came;
-     * mod_http2 presents an h2 body without content-length as chunked.
+     * mod_http2 presents an h2 body without content-length as chunked and
+     * one with it as it is.  So a Content-Length is a declared body, and
+     * the common case needs no other header.
      */
+    cl = apr_table_get(r->headers_in, "Content-Length");
+    if (cl) {
+        if (cap && (declared = lr_length_value(cl)) > cap) {
+            return lr_violation(r, p->mode, LR_REASON_TOO_LARGE, declared,
+                                cap);
+        }
+        return DECLINED;
+    }
+
     te = apr_table_get(r->headers_in, "Transfer-Encoding");
     if (te) {
         lr_count_ctx *ctx;
@@ -578,17 +633,7 @@ static int lr_header_parser(request_rec *r)
         return DECLINED;
     }
 
-    cl = apr_table_get(r->headers_in, "Content-Length");
-    if (!cl) {
-        return lr_violation(r, p->mode, LR_REASON_MISSING, -1, cap);
-    }
-    /* Core refused a malformed Content-Length with 400 already; should one
-     * get here anyway, it is not ours to judge.
-     */
-    if (cap && ap_parse_strict_length(&declared, cl) && declared > cap) {
-        return lr_violation(r, p->mode, LR_REASON_TOO_LARGE, declared, cap);
-    }
-    return DECLINED;
+    return lr_violation(r, p->mode, LR_REASON_MISSING, -1, cap);
 }
 
 /* Counts a streamed body (chunked, or h2 without content-length) right

@@ -9,6 +9,7 @@
  *
  * One binary per parser, chosen with -DLR_FUZZ_<NAME>:
  *   SIZE     lr_parse_size            (LengthRequiredMaxBody)
+ *   LENGTH   lr_length_value          (a request's Content-Length)
  *   METHODS  lr_add_method            (LengthRequiredMethods words)
  *   TE       lr_te_check              (Transfer-Encoding under Strict)
  *   ACCEPT   lr_accept_prefers_json   (LengthRequiredErrorFormat Auto)
@@ -74,6 +75,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
         }
     }
+#elif defined(LR_FUZZ_LENGTH)
+    {
+        const char *s = lr_fuzz_string(p, data, size);
+        apr_off_t v = lr_length_value(s);
+
+        /* Never negative; a lone digit is itself. */
+        if (v < 0 || (size == 1 && apr_isdigit(s[0]) && v != s[0] - '0')) {
+            abort();
+        }
+    }
 #elif defined(LR_FUZZ_METHODS)
     {
         char *s = lr_fuzz_string(p, data, size);
@@ -135,7 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 #else
-#error "define one of LR_FUZZ_SIZE, _METHODS, _TE, _ACCEPT, _FRAMING"
+#error "define one of LR_FUZZ_SIZE, _LENGTH, _METHODS, _TE, _ACCEPT, _FRAMING"
 #endif
 
     apr_pool_destroy(p);
