@@ -12,9 +12,9 @@
  * error filter may turn httpd's HTML page into JSON for API clients.
  *
  * Chunked (and HTTP/2 content-length-less) bodies may be allowed; when they
- * are, a small protocol input filter counts the body as it streams and
- * fails the read with APR_ENOSPC (which handlers map to 413, exactly as for
- * core's LimitRequestBody) the moment it passes the cap.
+ * are, a small input filter right above HTTP_IN counts the body as it
+ * streams and fails the read with APR_ENOSPC (which handlers map to 413,
+ * exactly as for core's LimitRequestBody) the moment it passes the cap.
  *
  * On shared hosts, "LengthRequiredHtaccess TightenOnly" lets .htaccess
  * files make the policy stricter than the server configuration, never
