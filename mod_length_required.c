@@ -330,15 +330,26 @@ static void lr_log_no_effect(request_rec *r, const lr_dir_conf *conf,
                   "server's policy", lr_field_directive[f], conf->ht[f]);
 }
 
+/* TightenOnly's policy for one request, and the fields whose .htaccess
+ * value had no effect (bits of lr_field_e).  It comes from the pool, not
+ * the stack: a local whose address is taken would give lr_header_parser a
+ * stack-protector frame that every request pays for.
+ */
+typedef struct {
+    lr_policy policy;
+    unsigned no_effect;
+} lr_tightened;
+
 /* Under LengthRequiredHtaccess TightenOnly, the policy of a directory is
  * the server configuration's, tightened (never loosened) by whatever
  * .htaccess files set.  A field that came from the server configuration
  * is taken as is, even if a .htaccess set it earlier in the merge.
- * Returns the fields whose .htaccess value had no effect, as bits.
  */
-static unsigned lr_tighten(request_rec *r, const lr_dir_conf *conf,
-                           lr_policy *out)
+static const lr_tightened *lr_tighten(request_rec *r,
+                                      const lr_dir_conf *conf)
 {
+    lr_tightened *t = apr_palloc(r->pool, sizeof(*t));
+    lr_policy *out = &t->policy;
     unsigned no_effect = 0;
     const lr_policy *srv = &conf->srv;
     const lr_policy *ht = &conf->eff;
@@ -378,7 +389,8 @@ static unsigned lr_tighten(request_rec *r, const lr_dir_conf *conf,
                 : srv->method_names;
         }
     }
-    return no_effect;
+    t->no_effect = no_effect;
+    return t;
 }
 
 /* Lock-free: an atomic add on the total and on the host's slot. */
@@ -514,24 +526,6 @@ static apr_off_t lr_length_value(const char *s)
     return v;
 }
 
-/* TightenOnly's policy for one request: only where a .htaccess file set
- * something, so it may come from the pool; keeping it off the stack of
- * lr_header_parser spares every other request a stack-protector frame.
- */
-typedef struct {
-    lr_policy policy;
-    unsigned no_effect;
-} lr_tightened;
-
-static const lr_tightened *lr_tighten_request(request_rec *r,
-                                              const lr_dir_conf *conf)
-{
-    lr_tightened *t = apr_palloc(r->pool, sizeof(*t));
-
-    t->no_effect = lr_tighten(r, conf, &t->policy);
-    return t;
-}
-
 /* The decision, made once per initial request in header_parser. */
 static int lr_header_parser(request_rec *r)
 {
@@ -572,7 +566,7 @@ static int lr_header_parser(request_rec *r)
             ap_get_module_config(r->server->module_config,
                                  &length_required_module);
         if (sconf->htaccess == LR_HTACCESS_TIGHTEN) {
-            const lr_tightened *t = lr_tighten_request(r, conf);
+            const lr_tightened *t = lr_tighten(r, conf);
 
             p = &t->policy;
             no_effect = t->no_effect;
@@ -638,9 +632,9 @@ static int lr_header_parser(request_rec *r)
 
 /* Counts a streamed body (chunked, or h2 without content-length) right
  * above HTTP_IN, which has removed the chunk framing, and fails the read
- * the moment the body passes the cap.  APR_ENOSPC is
- * what core's own LimitRequestBody returns, so handlers (mod_cgi,
- * mod_proxy_http, ap_discard_request_body ...) answer 413 for it.
+ * the moment the body passes the cap.  APR_ENOSPC is what core's own
+ * LimitRequestBody returns, so handlers (mod_cgi, mod_proxy_http,
+ * ap_discard_request_body ...) answer 413 for it.
  */
 static apr_status_t lr_count_filter(ap_filter_t *f, apr_bucket_brigade *bb,
                                     ap_input_mode_t mode,
@@ -1237,6 +1231,8 @@ static int lr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     server_rec *vs;
     apr_uint32_t gen;
 
+    int nservers = 0;
+
     lr_strict_anywhere = 0;
     for (vs = s; vs; vs = vs->next) {
         const lr_srv_conf *sconf =
@@ -1244,17 +1240,14 @@ static int lr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         if (sconf->strict == 1) {
             lr_strict_anywhere = 1;
         }
+        nservers++;
     }
 
     apr_pool_userdata_get((void **)&shm, userdata_key, proc);
     if (!shm) {
         apr_size_t size;
         apr_status_t rv;
-        int nservers = 0;
 
-        for (vs = s; vs; vs = vs->next) {
-            nservers++;
-        }
         /* Room for the hosts there are and as many again added later. */
         nservers = 2 * nservers + 16;
         size = APR_OFFSETOF(lr_shared, slot) + nservers * sizeof(lr_slot);
@@ -1369,6 +1362,31 @@ static int lr_slot_shown(const lr_srv_conf *sconf, char *seen)
     return 0;
 }
 
+/* One row of figures: the totals (key NULL) or one host's.  In the
+ * ?auto form a line per counter, "Key: n" or "Key[host:port]: n".
+ */
+static void lr_status_row(request_rec *r, int flags, const char *key,
+                          apr_uint64_t *count)
+{
+    int c;
+
+    if (flags & AP_STATUS_SHORT) {
+        for (c = 0; c < LR_C_COUNT; c++) {
+            ap_rprintf(r, "%s%s%s%s: %" APR_UINT64_T_FMT "\n",
+                       lr_counter_key[c], key ? "[" : "", key ? key : "",
+                       key ? "]" : "", apr_atomic_read64(&count[c]));
+        }
+        return;
+    }
+    ap_rprintf(r, "<tr><td>%s</td>",
+               key ? ap_escape_html(r->pool, key) : "<b>All hosts</b>");
+    for (c = 0; c < LR_C_COUNT; c++) {
+        ap_rprintf(r, "<td>%" APR_UINT64_T_FMT "</td>",
+                   apr_atomic_read64(&count[c]));
+    }
+    ap_rputs("</tr>\n", r);
+}
+
 static int lr_status_hook(request_rec *r, int flags)
 {
     char *seen;
@@ -1380,56 +1398,27 @@ static int lr_status_hook(request_rec *r, int flags)
     }
     seen = apr_pcalloc(r->pool, lr_stats->nslots);
 
-    if (flags & AP_STATUS_SHORT) {
+    if (!(flags & AP_STATUS_SHORT)) {
+        ap_rputs("<hr />\n<h2>mod_length_required</h2>\n"
+                 "<table border=\"1\"><tr><th>Virtual host</th>", r);
         for (c = 0; c < LR_C_COUNT; c++) {
-            ap_rprintf(r, "%s: %" APR_UINT64_T_FMT "\n", lr_counter_key[c],
-                       apr_atomic_read64(&lr_stats->total[c]));
-        }
-        for (vs = ap_server_conf; vs; vs = vs->next) {
-            const lr_srv_conf *sconf =
-                ap_get_module_config(vs->module_config,
-                                     &length_required_module);
-            if (!lr_slot_shown(sconf, seen)) {
-                continue;
-            }
-            for (c = 0; c < LR_C_COUNT; c++) {
-                lr_slot *sl = &lr_stats->slot[sconf->slot];
-                ap_rprintf(r, "%s[%s]: %" APR_UINT64_T_FMT "\n",
-                           lr_counter_key[c], sl->key,
-                           apr_atomic_read64(&sl->count[c]));
-            }
-        }
-        return OK;
-    }
-
-    ap_rputs("<hr />\n<h2>mod_length_required</h2>\n"
-             "<table border=\"1\"><tr><th>Virtual host</th>", r);
-    for (c = 0; c < LR_C_COUNT; c++) {
-        ap_rprintf(r, "<th>%s</th>", lr_counter_label[c]);
-    }
-    ap_rputs("</tr>\n<tr><td><b>All hosts</b></td>", r);
-    for (c = 0; c < LR_C_COUNT; c++) {
-        ap_rprintf(r, "<td>%" APR_UINT64_T_FMT "</td>",
-                   apr_atomic_read64(&lr_stats->total[c]));
-    }
-    ap_rputs("</tr>\n", r);
-    for (vs = ap_server_conf; vs; vs = vs->next) {
-        const lr_srv_conf *sconf =
-            ap_get_module_config(vs->module_config, &length_required_module);
-        lr_slot *sl;
-
-        if (!lr_slot_shown(sconf, seen)) {
-            continue;
-        }
-        sl = &lr_stats->slot[sconf->slot];
-        ap_rprintf(r, "<tr><td>%s</td>", ap_escape_html(r->pool, sl->key));
-        for (c = 0; c < LR_C_COUNT; c++) {
-            ap_rprintf(r, "<td>%" APR_UINT64_T_FMT "</td>",
-                       apr_atomic_read64(&sl->count[c]));
+            ap_rprintf(r, "<th>%s</th>", lr_counter_label[c]);
         }
         ap_rputs("</tr>\n", r);
     }
-    ap_rputs("</table>\n", r);
+    lr_status_row(r, flags, NULL, lr_stats->total);
+    for (vs = ap_server_conf; vs; vs = vs->next) {
+        const lr_srv_conf *sconf =
+            ap_get_module_config(vs->module_config, &length_required_module);
+
+        if (lr_slot_shown(sconf, seen)) {
+            lr_slot *sl = &lr_stats->slot[sconf->slot];
+            lr_status_row(r, flags, sl->key, sl->count);
+        }
+    }
+    if (!(flags & AP_STATUS_SHORT)) {
+        ap_rputs("</table>\n", r);
+    }
     return OK;
 }
 
@@ -1511,6 +1500,24 @@ static lr_policy *lr_srv_target(cmd_parms *cmd, lr_dir_conf *conf,
     return &conf->srv;
 }
 
+/* Sets one of the keyword fields of a policy. */
+static void lr_policy_set(lr_policy *p, lr_field_e f, int value)
+{
+    switch (f) {
+    case LR_F_MODE:
+        p->mode = value;
+        break;
+    case LR_F_CHUNKED:
+        p->chunked = value;
+        break;
+    case LR_F_FORMAT:
+        p->format = value;
+        break;
+    default:
+        break;
+    }
+}
+
 /* The keywords of a directive and the values they stand for. */
 typedef struct {
     const char *name;
@@ -1561,55 +1568,27 @@ static const char *lr_keyword_value(cmd_parms *cmd, const char *arg,
                         cmd->cmd->name, arg, allowed);
 }
 
-static const char *lr_cmd_mode(cmd_parms *cmd, void *dconf, const char *arg)
-{
-    lr_dir_conf *conf = dconf;
-    lr_policy *srv;
-    int mode;
-    const char *err = lr_keyword_value(cmd, arg, lr_mode_words, &mode);
-
-    if (err) {
-        return err;
-    }
-    conf->eff.mode = mode;
-    if ((srv = lr_srv_target(cmd, conf, LR_F_MODE))) {
-        srv->mode = mode;
-    }
-    return NULL;
-}
-
-static const char *lr_cmd_chunked(cmd_parms *cmd, void *dconf,
+/* LengthRequired, LengthRequiredChunked and LengthRequiredErrorFormat:
+ * cmd->info says which field of the policy the keyword sets.
+ */
+static const char *lr_cmd_keyword(cmd_parms *cmd, void *dconf,
                                   const char *arg)
 {
     lr_dir_conf *conf = dconf;
+    lr_field_e f = (lr_field_e)(apr_uintptr_t)cmd->info;
+    const lr_keyword *words = (f == LR_F_MODE) ? lr_mode_words
+                              : (f == LR_F_CHUNKED) ? lr_chunked_words
+                              : lr_format_words;
     lr_policy *srv;
-    int chunked;
-    const char *err = lr_keyword_value(cmd, arg, lr_chunked_words, &chunked);
+    int value;
+    const char *err = lr_keyword_value(cmd, arg, words, &value);
 
     if (err) {
         return err;
     }
-    conf->eff.chunked = chunked;
-    if ((srv = lr_srv_target(cmd, conf, LR_F_CHUNKED))) {
-        srv->chunked = chunked;
-    }
-    return NULL;
-}
-
-static const char *lr_cmd_format(cmd_parms *cmd, void *dconf,
-                                 const char *arg)
-{
-    lr_dir_conf *conf = dconf;
-    lr_policy *srv;
-    int format;
-    const char *err = lr_keyword_value(cmd, arg, lr_format_words, &format);
-
-    if (err) {
-        return err;
-    }
-    conf->eff.format = format;
-    if ((srv = lr_srv_target(cmd, conf, LR_F_FORMAT))) {
-        srv->format = format;
+    lr_policy_set(&conf->eff, f, value);
+    if ((srv = lr_srv_target(cmd, conf, f))) {
+        lr_policy_set(srv, f, value);
     }
     return NULL;
 }
@@ -1784,7 +1763,7 @@ static const char *lr_cmd_strict(cmd_parms *cmd, void *dconf, const char *arg)
  * per-directory configuration exists: RSRC_CONF, server and vhost only.
  */
 static const command_rec lr_cmds[] = {
-    AP_INIT_TAKE1("LengthRequired", lr_cmd_mode, NULL,
+    AP_INIT_TAKE1("LengthRequired", lr_cmd_keyword, (void *)LR_F_MODE,
                   RSRC_CONF | OR_LIMIT,
                   "On, Off or LogOnly: refuse (or only log) request bodies "
                   "that do not declare their length"),
@@ -1792,7 +1771,8 @@ static const command_rec lr_cmds[] = {
                      RSRC_CONF | OR_LIMIT,
                      "Methods whose requests must declare their length "
                      "(default POST PUT PATCH)"),
-    AP_INIT_TAKE1("LengthRequiredChunked", lr_cmd_chunked, NULL,
+    AP_INIT_TAKE1("LengthRequiredChunked", lr_cmd_keyword,
+                  (void *)LR_F_CHUNKED,
                   RSRC_CONF | OR_LIMIT,
                   "Deny or Allow: whether a chunked body without "
                   "Content-Length is accepted (default Deny)"),
@@ -1800,7 +1780,8 @@ static const command_rec lr_cmds[] = {
                   RSRC_CONF | OR_LIMIT,
                   "Largest request body in bytes, K, M or G; 0 for no cap "
                   "(default 0)"),
-    AP_INIT_TAKE1("LengthRequiredErrorFormat", lr_cmd_format, NULL,
+    AP_INIT_TAKE1("LengthRequiredErrorFormat", lr_cmd_keyword,
+                  (void *)LR_F_FORMAT,
                   RSRC_CONF | OR_LIMIT,
                   "Html, Json or Auto: the body of this module's 411 and 413 "
                   "responses when no ErrorDocument applies (default Html)"),

@@ -8,19 +8,11 @@
 set -u
 cd "$(dirname "$0")"
 
-port=8529
-prev_port_flag=
-for a in "$@"; do
-    case "$prev_port_flag$a" in
-    -port=*) port=${a#-port=} ;;
-    esac
-    prev_port_flag=
-    [ "$a" = "-port" ] && prev_port_flag=-port=
-done
-
 ./TEST -clean >/dev/null 2>&1 || true
 ./TEST -configure "$@" >/dev/null || { echo "valgrind: configure failed" >&2; exit 1; }
 rm -f logs/valgrind.*.log
+# The port Apache::Test chose (or was given with -port), from its config.
+port=$(awk '$1 == "Listen" { sub(/.*:/, "", $2); print $2; exit }' conf/httpd.conf)
 
 valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite \
     --errors-for-leak-kinds=definite --keep-debuginfo=yes --num-callers=40 \
