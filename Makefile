@@ -12,16 +12,20 @@
 APXS    ?= apxs
 MODULE  = mod_length_required
 SO      = .libs/$(MODULE).so
+# The module file first: apxs names the .so after it.
+SRCS    = $(MODULE).c lr_judge.c lr_strict.c lr_errbody.c lr_stats.c lr_util.c
+HDRS    = lr_private.h
 CWARN   = -Wc,-Wall -Wc,-Wextra -Wc,-Wno-unused-parameter -Wc,-Wshadow \
-          -Wc,-Wstrict-prototypes -Wc,-Wmissing-prototypes
+          -Wc,-Wstrict-prototypes -Wc,-Wmissing-prototypes \
+          -Wc,-Werror=implicit-function-declaration
 
 .PHONY: all run test test-valgrind fuzz bench install clean
 
 all: $(SO)
 
-$(SO): $(MODULE).c
+$(SO): $(SRCS) $(HDRS)
 	@./scripts/deps build
-	$(APXS) -c $(CWARN) $(MODULE).c
+	$(APXS) -c $(CWARN) $(SRCS)
 
 run:
 	@./scripts/deps demo

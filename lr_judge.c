@@ -1,0 +1,415 @@
+/* Copyright 2026 The mod_length_required authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may
+ * not use this file except in compliance with the License.  You may obtain
+ * a copy of the License in the LICENSE file at the top of this source tree
+ * or at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * lr_judge.c: the 411/413 decision: which request bodies must declare
+ * their length and how much they may declare, judged from the headers
+ * before any body byte is read, with the streamed-body cap and the one
+ * path every refusal of the module takes.
+ */
+
+#include "lr_private.h"
+#include "http_core.h"
+#include "http_protocol.h"
+#include "http_request.h"
+
+ap_filter_rec_t *lr_count_filter_handle;
+
+/* Indexed by lr_reason_e.  A reason whose counter is LR_C_STRICT is
+ * LengthRequiredStrict's; "what" is its wording for the log (NULL where
+ * the value itself is quoted instead).
+ */
+const lr_reason_info lr_reasons[LR_REASON_COUNT] = {
+    {NULL, 0, LR_C_JUDGED, NULL},
+    {"missing-length", HTTP_LENGTH_REQUIRED, LR_C_MISSING, NULL},
+    {"chunked", HTTP_LENGTH_REQUIRED, LR_C_CHUNKED, NULL},
+    {"too-large", HTTP_REQUEST_ENTITY_TOO_LARGE, LR_C_TOO_LARGE, NULL},
+    {"too-large", HTTP_REQUEST_ENTITY_TOO_LARGE, LR_C_STREAM, NULL},
+    {"te-http10", HTTP_BAD_REQUEST, LR_C_STRICT,
+     "Transfer-Encoding on an HTTP/1.0 request"},
+    {"te-coding", HTTP_NOT_IMPLEMENTED, LR_C_STRICT, NULL},
+    {"te-coding", HTTP_BAD_REQUEST, LR_C_STRICT, NULL},
+    {"te-repeated", HTTP_BAD_REQUEST, LR_C_STRICT,
+     "Transfer-Encoding on more than one line"},
+    {"te-folded", HTTP_BAD_REQUEST, LR_C_STRICT,
+     "Transfer-Encoding folded over lines"},
+    {"cl-te", HTTP_BAD_REQUEST, LR_C_STRICT,
+     "both Content-Length and Transfer-Encoding"}
+};
+
+static const char *const lr_field_directive[LR_F_COUNT] = {
+    "LengthRequired", "LengthRequiredChunked", "LengthRequiredMaxBody",
+    "LengthRequiredMethods", "LengthRequiredErrorFormat"
+};
+
+lr_req *lr_req_get(request_rec *r)
+{
+    lr_req *rq = ap_get_module_config(r->request_config,
+                                      &length_required_module);
+
+    if (!rq) {
+        rq = apr_pcalloc(r->pool, sizeof(*rq) + sizeof(lr_body));
+        rq->body = (lr_body *)(rq + 1);
+        ap_set_module_config(r->request_config, &length_required_module, rq);
+    }
+    return rq;
+}
+
+/* Make httpd close the connection after this response and keep the
+ * lingering close short: nothing the client sends after a refused request
+ * is parsed as another request, and a client that keeps uploading is cut
+ * off after about 2 s instead of 30.
+ */
+static void lr_close_connection(request_rec *r)
+{
+    r->connection->keepalive = AP_CONN_CLOSE;
+    apr_table_setn(r->connection->notes, LR_SHORT_LINGER, "1");
+}
+
+/* The sizes behind a too-large verdict, for the log line alone. */
+static const char *lr_detail(request_rec *r, lr_reason_e reason,
+                             apr_off_t declared, apr_off_t cap)
+{
+    if (reason == LR_REASON_TOO_LARGE) {
+        return apr_psprintf(r->pool, " (declared %" APR_OFF_T_FMT
+                            " bytes, limit %" APR_OFF_T_FMT ")", declared, cap);
+    }
+    if (reason == LR_REASON_STREAMED) {
+        return apr_psprintf(r->pool, " (streamed body passed the limit of %"
+                            APR_OFF_T_FMT " bytes)", cap);
+    }
+    return "";
+}
+
+/* The one way the module refuses a request, whatever the reason: the
+ * note, the counter, the log line at INFO (a client error), the
+ * connection closed, and the refusal kept for the error body.  Returns
+ * the status to answer with.
+ */
+int lr_refuse(request_rec *r, lr_reason_e reason, apr_off_t declared,
+              apr_off_t cap, const char *what)
+{
+    const lr_reason_info *ri = &lr_reasons[reason];
+    lr_body *body = lr_req_get(r)->body;
+
+    apr_table_setn(r->notes, LR_NOTE, ri->token);
+    lr_count(r, ri->counter);
+    if (ri->counter == LR_C_STRICT) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "LR00004: refused %s %s from %s with %d, reason %s: %s "
+                      "(LengthRequiredStrict)", r->method, r->uri,
+                      r->useragent_ip, ri->status, ri->token, what);
+    }
+    else if (APLOG_R_IS_LEVEL(r, APLOG_INFO)) {
+        /* The detail is formatted (the dearest part of a refusal) only
+         * when the line is written.
+         */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "LR00001: refused %s %s from %s with %d, reason %s%s",
+                      r->method, r->uri, r->useragent_ip, ri->status,
+                      ri->token, lr_detail(r, reason, declared, cap));
+    }
+    body->status = ri->status;
+    body->reason = reason;
+    body->cap = cap;
+    lr_close_connection(r);
+    return ri->status;
+}
+
+/* LengthRequired LogOnly: what would have been refused is noted, set in
+ * the environment and logged as a warning; the request goes on.
+ */
+static void lr_would_refuse(request_rec *r, lr_reason_e reason,
+                            apr_off_t declared, apr_off_t cap)
+{
+    const lr_reason_info *ri = &lr_reasons[reason];
+
+    apr_table_setn(r->notes, LR_NOTE, ri->token);
+    apr_table_setn(r->subprocess_env, LR_ENV, ri->token);
+    lr_count(r, LR_C_WOULD);
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                  "LR00002: would refuse %s %s with %d, reason %s%s "
+                  "(LengthRequired LogOnly)", r->method, r->uri, ri->status,
+                  ri->token, lr_detail(r, reason, declared, cap));
+}
+
+/* A verdict against the request under a policy in force (On or LogOnly). */
+static int lr_verdict(request_rec *r, lr_mode_e mode, lr_reason_e reason,
+                      apr_off_t declared, apr_off_t cap)
+{
+    if (mode == LR_MODE_LOGONLY) {
+        lr_would_refuse(r, reason, declared, cap);
+        return DECLINED;
+    }
+    return lr_refuse(r, reason, declared, cap, NULL);
+}
+
+static int lr_method_matches(const lr_policy *p, const request_rec *r)
+{
+    apr_uint64_t bit;
+    int i;
+
+    bit = (r->header_only && r->method_number == M_GET)
+          ? LR_BIT_HEAD : LR_BIT(r->method_number);
+    if (!p->methods_set) {
+        return (LR_DEFAULT_METHODS & bit) != 0;
+    }
+    if (p->method_mask & bit) {
+        return 1;
+    }
+    if (p->method_names) {
+        const char *const *names = (const char *const *)p->method_names->elts;
+        for (i = 0; i < p->method_names->nelts; i++) {
+            if (strcmp(names[i], r->method) == 0) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Under LengthRequiredHtaccess TightenOnly, the policy of a directory is
+ * the configuration files', tightened (never loosened) by whatever
+ * .htaccess files set.  A field that came from the configuration files is
+ * taken as is, even if a .htaccess set it earlier in the merge.  What a
+ * .htaccess asked for and did not get is reported, for the requests it
+ * matters to.
+ */
+static const lr_policy *lr_tighten(request_rec *r, const lr_dir_conf *conf)
+{
+    lr_policy *out = apr_palloc(r->pool, sizeof(*out));
+    const lr_policy *trusted = &conf->trusted;
+    const lr_policy *ht = &conf->merged;
+    unsigned no_effect = 0;
+    int f;
+
+    *out = conf->merged;
+    if (conf->htfile[LR_F_MODE]) {
+        lr_mode_e base = (trusted->mode == LR_MODE_UNSET) ? LR_MODE_OFF
+                                                          : trusted->mode;
+        if (ht->mode < base) {
+            out->mode = base;
+            no_effect |= 1u << LR_F_MODE;
+        }
+    }
+    if (conf->htfile[LR_F_CHUNKED]) {
+        if (ht->chunked == LR_CHUNKED_ALLOW
+            && trusted->chunked != LR_CHUNKED_ALLOW) {
+            out->chunked = LR_CHUNKED_DENY;
+            no_effect |= 1u << LR_F_CHUNKED;
+        }
+    }
+    if (conf->htfile[LR_F_MAX_BODY]) {
+        apr_off_t base = (trusted->max_body > 0) ? trusted->max_body : 0;
+        if (base > 0 && (ht->max_body == 0 || ht->max_body > base)) {
+            out->max_body = base;
+            no_effect |= 1u << LR_F_MAX_BODY;
+        }
+    }
+    if (conf->htfile[LR_F_METHODS]) {
+        /* A .htaccess list adds to the inherited one. */
+        apr_uint64_t base = trusted->methods_set ? trusted->method_mask
+                                                 : LR_DEFAULT_METHODS;
+        out->method_mask = base | ht->method_mask;
+        if (trusted->methods_set && trusted->method_names) {
+            out->method_names = ht->method_names
+                ? apr_array_append(r->pool, trusted->method_names,
+                                   ht->method_names)
+                : trusted->method_names;
+        }
+    }
+    if (no_effect && (out->mode == LR_MODE_ON
+                      || out->mode == LR_MODE_LOGONLY)) {
+        for (f = 0; f < LR_F_COUNT; f++) {
+            if (no_effect & (1u << f)) {
+                ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                              "LR00003: %s in %s has no effect: "
+                              "LengthRequiredHtaccess TightenOnly lets "
+                              ".htaccess files only tighten the server's "
+                              "policy", lr_field_directive[f],
+                              conf->htfile[f]);
+            }
+        }
+    }
+    return out;
+}
+
+/* The policy that judges request r in the scope conf, or NULL when that
+ * scope does not judge it (Off, or the method is not listed).  m is the
+ * request whose method counts.  Nothing is allocated for a request the
+ * scope does not judge.
+ */
+static const lr_policy *lr_policy_for(request_rec *r, const request_rec *m,
+                                      const lr_dir_conf *conf)
+{
+    const lr_policy *p = &conf->merged;
+
+    if (conf->from_htaccess) {
+        const lr_srv_conf *sconf =
+            ap_get_module_config(r->server->module_config,
+                                 &length_required_module);
+
+        if (sconf->htaccess == LR_HTACCESS_TIGHTEN) {
+            /* The tightened method list is the union of the two. */
+            if (!lr_method_matches(&conf->merged, m)
+                && !lr_method_matches(&conf->trusted, m)) {
+                return NULL;
+            }
+            p = lr_tighten(r, conf);
+            return (p->mode == LR_MODE_ON || p->mode == LR_MODE_LOGONLY)
+                   ? p : NULL;
+        }
+    }
+    if ((p->mode != LR_MODE_ON && p->mode != LR_MODE_LOGONLY)
+        || !lr_method_matches(p, m)) {
+        return NULL;
+    }
+    return p;
+}
+
+/* Counts the streamed body of r against cap from here on, for a scope
+ * whose mode is On or LogOnly; the smallest cap of each kind holds.
+ */
+static void lr_count_body(request_rec *r, lr_mode_e mode, apr_off_t cap)
+{
+    lr_body *body = lr_req_get(r)->body;
+    apr_off_t *held = (mode == LR_MODE_ON) ? &body->cap_on
+                                           : &body->cap_logonly;
+    int counting = body->cap_on || body->cap_logonly;
+
+    if (!*held || cap < *held) {
+        *held = cap;
+    }
+    if (!counting) {
+        ap_add_input_filter_handle(lr_count_filter_handle, body, r,
+                                   r->connection);
+    }
+}
+
+/* Judges request r under policy p, from its headers alone. */
+static int lr_judge(request_rec *r, const lr_policy *p)
+{
+    const char *cl;
+    apr_off_t cap, declared;
+
+    lr_count(r, LR_C_JUDGED);
+    cap = (p->max_body > 0) ? p->max_body : 0;
+
+    /* httpd core has already refused every Transfer-Encoding whose final
+     * coding is not chunked, and dropped Content-Length when both came;
+     * mod_http2 presents an h2 body without content-length as chunked and
+     * one with it as it is.  So a Content-Length is a declared body, and
+     * the common case needs no other header.
+     */
+    cl = apr_table_get(r->headers_in, "Content-Length");
+    if (cl) {
+        if (cap && (declared = lr_length_value(cl)) > cap) {
+            return lr_verdict(r, p->mode, LR_REASON_TOO_LARGE, declared, cap);
+        }
+        return DECLINED;
+    }
+    if (apr_table_get(r->headers_in, "Transfer-Encoding")) {
+        if (p->chunked != LR_CHUNKED_ALLOW) {
+            return lr_verdict(r, p->mode, LR_REASON_CHUNKED, -1, cap);
+        }
+        if (cap) {
+            lr_count_body(r, p->mode, cap);
+        }
+        return DECLINED;
+    }
+    return lr_verdict(r, p->mode, LR_REASON_MISSING, -1, cap);
+}
+
+/* The decision, made once per initial request in header_parser. */
+int lr_header_parser(request_rec *r)
+{
+    const lr_dir_conf *conf;
+    const lr_policy *p;
+
+    /* Internal redirects (a local-URL ErrorDocument among them) and
+     * subrequests are not judged again.  An internal redirect keeps the
+     * note of the request it came from, so that %{length-required}n logs
+     * the reason whichever request the log line describes, and the counter
+     * of a body still to be read: httpd keeps only the protocol input
+     * filters across the redirect.
+     */
+    if (r->prev || r->main) {
+        if (r->prev) {
+            const char *note = apr_table_get(r->prev->notes, LR_NOTE);
+            const lr_req *prev = ap_get_module_config(r->prev->request_config,
+                                                      &length_required_module);
+            if (note) {
+                apr_table_setn(r->notes, LR_NOTE, note);
+            }
+            if (prev && (prev->body->cap_on || prev->body->cap_logonly)
+                && !prev->body->status) {
+                lr_req *rq = apr_palloc(r->pool, sizeof(*rq));
+
+                rq->body = prev->body;
+                ap_set_module_config(r->request_config,
+                                     &length_required_module, rq);
+                ap_add_input_filter_handle(lr_count_filter_handle, rq->body,
+                                           r, r->connection);
+            }
+        }
+        return DECLINED;
+    }
+
+    conf = ap_get_module_config(r->per_dir_config, &length_required_module);
+    if (!(p = lr_policy_for(r, r, conf))) {
+        return DECLINED;
+    }
+    return lr_judge(r, p);
+}
+
+/* Counts a streamed body (chunked, or h2 without content-length) right
+ * above HTTP_IN, which has removed the chunk framing, and fails the read
+ * the moment the body passes the cap.  APR_ENOSPC is what core's own
+ * LimitRequestBody returns, so handlers (mod_cgi, mod_proxy_http,
+ * ap_discard_request_body ...) answer 413 for it.
+ */
+apr_status_t lr_count_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                             ap_input_mode_t mode, apr_read_type_e block,
+                             apr_off_t readbytes)
+{
+    lr_body *body = f->ctx;
+    apr_status_t rv;
+    apr_off_t len = 0;
+
+    if (body->status) {
+        /* Refused already: no more data, and no second report. */
+        return APR_ENOSPC;
+    }
+    rv = ap_get_brigade(f->next, bb, mode, block, readbytes);
+    if (rv != APR_SUCCESS || mode == AP_MODE_SPECULATIVE) {
+        return rv;
+    }
+    rv = apr_brigade_length(bb, 1, &len);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+    body->seen += len;
+    if (body->cap_logonly && !body->reported
+        && body->seen > body->cap_logonly) {
+        /* LogOnly: reported once; the body flows on untouched. */
+        body->reported = 1;
+        lr_would_refuse(f->r, LR_REASON_STREAMED, -1, body->cap_logonly);
+    }
+    if (body->cap_on && body->seen > body->cap_on) {
+        lr_refuse(f->r, LR_REASON_STREAMED, -1, body->cap_on, NULL);
+        apr_brigade_cleanup(bb);
+        return APR_ENOSPC;
+    }
+    return APR_SUCCESS;
+}

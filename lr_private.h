@@ -1,0 +1,276 @@
+/* Copyright 2026 The mod_length_required authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may
+ * not use this file except in compliance with the License.  You may obtain
+ * a copy of the License in the LICENSE file at the top of this source tree
+ * or at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * lr_private.h: the types and functions the files of mod_length_required
+ * share, and nothing else.
+ */
+
+#ifndef LR_PRIVATE_H
+#define LR_PRIVATE_H
+
+#include "apr_strings.h"
+#include "apr_lib.h"
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "util_filter.h"
+#include "scoreboard.h"
+
+/* Every file logs as the module, so "LogLevel length_required:info"
+ * applies to all of them.
+ */
+APLOG_USE_MODULE(length_required);
+
+extern module AP_MODULE_DECLARE_DATA length_required_module;
+
+/* Names operators see: the request note (for %{length-required}n), the
+ * environment variable set in LogOnly mode, and the connection note that
+ * asks the MPM for its short (2 s) lingering close.
+ */
+#define LR_NOTE             "length-required"
+#define LR_ENV              "LENGTH_REQUIRED_VIOLATION"
+#define LR_SHORT_LINGER     "short-lingering-close"
+
+/*
+ * Configuration
+ */
+
+typedef enum {
+    LR_MODE_UNSET = -1,
+    LR_MODE_OFF = 0,            /* the order is the order of strictness */
+    LR_MODE_LOGONLY,
+    LR_MODE_ON
+} lr_mode_e;
+
+typedef enum {
+    LR_CHUNKED_UNSET = -1,
+    LR_CHUNKED_DENY = 0,
+    LR_CHUNKED_ALLOW
+} lr_chunked_e;
+
+typedef enum {
+    LR_FORMAT_UNSET = -1,
+    LR_FORMAT_HTML = 0,
+    LR_FORMAT_JSON,
+    LR_FORMAT_AUTO
+} lr_format_e;
+
+typedef enum {
+    LR_HTACCESS_UNSET = -1,
+    LR_HTACCESS_ANY = 0,
+    LR_HTACCESS_TIGHTEN
+} lr_htaccess_e;
+
+/* httpd gives HEAD the method number of GET; bit 63 is never a method
+ * number (httpd registers methods up to 62), so it stands for HEAD here.
+ */
+#define LR_BIT(n)           ((apr_uint64_t)1 << (n))
+#define LR_BIT_HEAD         LR_BIT(63)
+
+/* Default LengthRequiredMethods: POST PUT PATCH. */
+#define LR_DEFAULT_METHODS  (LR_BIT(M_POST) | LR_BIT(M_PUT) | LR_BIT(M_PATCH))
+
+/* One complete policy.  Every field may be unset; defaults are applied
+ * where a value is read.
+ */
+typedef struct {
+    lr_mode_e mode;                     /* LengthRequired */
+    lr_chunked_e chunked;               /* LengthRequiredChunked */
+    apr_off_t max_body;                 /* LengthRequiredMaxBody, -1 unset */
+    int methods_set;                    /* LengthRequiredMethods seen */
+    apr_uint64_t method_mask;           /* methods httpd knows by number */
+    apr_array_header_t *method_names;   /* other methods by name, or NULL */
+    lr_format_e format;                 /* LengthRequiredErrorFormat */
+} lr_policy;
+
+/* The fields of a policy, one per directive. */
+typedef enum {
+    LR_F_MODE = 0,
+    LR_F_CHUNKED,
+    LR_F_MAX_BODY,
+    LR_F_METHODS,
+    LR_F_FORMAT,
+    LR_F_COUNT
+} lr_field_e;
+
+/* A directory's configuration keeps the policy twice, because
+ * LengthRequiredHtaccess TightenOnly must tell what the server's own
+ * configuration files say from what tenants' .htaccess files say.
+ */
+typedef struct {
+    lr_policy merged;           /* as httpd merges it, .htaccess included */
+    lr_policy trusted;          /* the configuration files alone */
+    const char *htfile[LR_F_COUNT]; /* .htaccess that set merged's field */
+    int from_htaccess;          /* derived in merge: some htfile[] is set */
+} lr_dir_conf;
+
+/* Per virtual host. */
+typedef struct {
+    lr_htaccess_e htaccess;     /* LengthRequiredHtaccess */
+    int strict;                 /* LengthRequiredStrict, -1 unset */
+    int active;                 /* the configuration files turn the policy
+                                 * On or LogOnly somewhere in this host */
+    int slot;                   /* counter slot, -1 none; post_config */
+} lr_srv_conf;
+
+/*
+ * Refusals
+ */
+
+/* Why a request is refused.  lr_reasons[] (lr_judge.c) gives each its
+ * status, counter, note token and log wording.
+ */
+typedef enum {
+    LR_REASON_NONE = 0,
+    LR_REASON_MISSING,          /* no Content-Length, no chunked body */
+    LR_REASON_CHUNKED,          /* chunked while LengthRequiredChunked Deny */
+    LR_REASON_TOO_LARGE,        /* declared Content-Length over the cap */
+    LR_REASON_STREAMED,         /* streamed body passed the cap */
+    LR_REASON_TE_HTTP10,        /* the rest are LengthRequiredStrict's */
+    LR_REASON_TE_UNKNOWN,
+    LR_REASON_TE_MALFORMED,
+    LR_REASON_TE_REPEATED,
+    LR_REASON_TE_FOLDED,
+    LR_REASON_CL_TE,
+    LR_REASON_COUNT
+} lr_reason_e;
+
+/* The counters, in the order of their mod_status keys (lr_stats.c). */
+typedef enum {
+    LR_C_JUDGED = 0,
+    LR_C_MISSING,
+    LR_C_CHUNKED,
+    LR_C_TOO_LARGE,
+    LR_C_STREAM,
+    LR_C_WOULD,
+    LR_C_STRICT,
+    LR_C_STREAM_CUT,
+    LR_C_COUNT
+} lr_counter_e;
+
+typedef struct {
+    const char *token;          /* note and environment variable value */
+    int status;                 /* refused with */
+    lr_counter_e counter;
+    const char *what;           /* Strict's: what the framing did, or NULL */
+} lr_reason_info;
+
+extern const lr_reason_info lr_reasons[LR_REASON_COUNT];
+
+/* What the module knows of one request body.  The initial request and
+ * every internal redirect of it share one: a body is read once, whichever
+ * request_rec reads it.
+ */
+typedef struct {
+    int status;                 /* refused with, 0 if not refused */
+    lr_reason_e reason;
+    apr_off_t cap;              /* the limit the refusal names */
+    apr_off_t seen;             /* streamed bytes counted so far */
+    apr_off_t cap_on;           /* smallest cap of the On scopes, 0 none */
+    apr_off_t cap_logonly;      /* smallest cap of the LogOnly ones */
+    int reported;               /* LogOnly's would-refuse was logged */
+    int counted;                /* counted as judged */
+    const char *cut_handler;    /* handler reading when the cap cut the
+                                 * streamed body, or NULL */
+} lr_body;
+
+/* The module's request_config: the body state, shared along the chain of
+ * internal redirects.
+ */
+typedef struct {
+    lr_body *body;
+} lr_req;
+
+/*
+ * Strict framing: the framing header lines of the request head being read
+ * on a connection.  Only the start of each line is looked at: up to its
+ * colon, enough to recognise the two header names.
+ */
+#define LR_NAME_LEN 20
+typedef struct {
+    int in_head;                /* from pre_read_request to the empty line */
+    int request_line_seen;
+    int line_len;               /* bytes of the current line, CR excluded */
+    int name_len;
+    int name_done;              /* colon seen, or not a header we know */
+    int continuation;           /* the current line starts with SP or HT */
+    int line_is_te;             /* the current line is Transfer-Encoding */
+    int last_is_te;             /* the previous header line was */
+    int te_lines;
+    int cl_lines;
+    int te_folded;
+    char name[LR_NAME_LEN];
+} lr_framing;
+
+/*
+ * lr_util.c: pure parsers, APR only (the fuzzers link this file alone)
+ */
+int lr_parse_size(const char *arg, apr_off_t *size);
+apr_off_t lr_length_value(const char *s);
+int lr_is_token(const char *s);
+int lr_add_method(apr_pool_t *p, const char *word, int number,
+                  apr_uint64_t *mask, apr_array_header_t **names);
+lr_reason_e lr_te_check(const char *value);
+int lr_accept_prefers_json(const char *accept);
+void lr_framing_scan(lr_framing *fr, const char *data, apr_size_t len);
+
+/*
+ * lr_judge.c: the 411/413 decision, on every route to a handler
+ */
+extern ap_filter_rec_t *lr_count_filter_handle;
+extern ap_filter_rec_t *lr_gone_filter_handle;
+extern apr_size_t lr_judged_note;
+int lr_header_parser(request_rec *r);
+int lr_handler_check(request_rec *r);
+int lr_log_transaction(request_rec *r);
+apr_status_t lr_count_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                             ap_input_mode_t mode, apr_read_type_e block,
+                             apr_off_t readbytes);
+apr_status_t lr_gone_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                            ap_input_mode_t mode, apr_read_type_e block,
+                            apr_off_t readbytes);
+lr_req *lr_req_get(request_rec *r);
+int lr_refuse(request_rec *r, lr_reason_e reason, apr_off_t declared,
+              apr_off_t cap, const char *what);
+
+/*
+ * lr_strict.c: LengthRequiredStrict
+ */
+extern ap_filter_rec_t *lr_framing_filter_handle;
+void lr_strict_post_config(server_rec *s);
+int lr_strict_pre_connection(conn_rec *c, void *csd);
+void lr_strict_pre_read_request(request_rec *r, conn_rec *c);
+int lr_strict_post_read_request(request_rec *r);
+apr_status_t lr_framing_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                               ap_input_mode_t mode, apr_read_type_e block,
+                               apr_off_t readbytes);
+
+/*
+ * lr_errbody.c: JSON bodies for the module's error responses
+ */
+extern ap_filter_rec_t *lr_json_filter_handle;
+void lr_insert_error_filter(request_rec *r);
+apr_status_t lr_json_filter(ap_filter_t *f, apr_bucket_brigade *bb);
+
+/*
+ * lr_stats.c: counters in shared memory, shown by mod_status
+ */
+void lr_count(const request_rec *r, lr_counter_e c);
+int lr_stats_post_config(apr_pool_t *ptemp, server_rec *s);
+int lr_stats_pre_mpm(apr_pool_t *p, ap_scoreboard_e sb_type);
+int lr_status_hook(request_rec *r, int flags);
+
+#endif /* LR_PRIVATE_H */

@@ -1,0 +1,313 @@
+/* Copyright 2026 The mod_length_required authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may
+ * not use this file except in compliance with the License.  You may obtain
+ * a copy of the License in the LICENSE file at the top of this source tree
+ * or at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * lr_stats.c: the counters of mod_length_required, in shared memory that
+ * every child of every MPM adds to, and their rows in mod_status.
+ */
+
+#include "apr_atomic.h"
+#include "apr_shm.h"
+
+#include "lr_private.h"
+#include "http_main.h"
+#include "http_protocol.h"
+#include "mod_status.h"
+
+static const char *const lr_counter_key[LR_C_COUNT] = {
+    "LengthRequiredJudged",
+    "LengthRequiredRefusedMissingLength",
+    "LengthRequiredRefusedChunked",
+    "LengthRequiredRefusedTooLarge",
+    "LengthRequiredStreamTooLarge",
+    "LengthRequiredWouldRefuse",
+    "LengthRequiredRefusedStrict",
+    "LengthRequiredStreamCut"
+};
+
+static const char *const lr_counter_label[LR_C_COUNT] = {
+    "Judged", "411 missing length", "411 chunked", "413 declared",
+    "413 streamed", "Would refuse (LogOnly)", "Strict framing",
+    "Streamed body cut, handler answered"
+};
+
+/* One virtual host's counters, found again by its key after a graceful
+ * restart.  A slot whose host left the configuration keeps its numbers
+ * until a new host needs the room.
+ */
+#define LR_SLOT_KEY_LEN     256
+typedef struct {
+    char key[LR_SLOT_KEY_LEN];          /* "ServerName:port", "" if free */
+    apr_uint32_t generation;            /* last configuration using it */
+    apr_uint64_t count[LR_C_COUNT];
+} lr_slot;
+
+typedef struct {
+    apr_uint64_t total[LR_C_COUNT];
+    apr_uint32_t generation;
+    int nslots;
+    lr_slot slot[1];                    /* nslots of them */
+} lr_shared;
+
+/* Set by the parent in post_config, before the children are forked, and
+ * only read after that; the memory it points to is shared.
+ */
+static lr_shared *lr_stats;
+
+/* An atomic add on the total and on the host's slot.  apr_atomic_inc64
+ * is one locked CPU instruction where APR has native 64-bit atomics (the
+ * GCC builtins it uses on x86-64 and aarch64 Linux); elsewhere APR falls
+ * back to a mutex of its own.
+ */
+void lr_count(const request_rec *r, lr_counter_e c)
+{
+    const lr_srv_conf *sconf;
+
+    if (!lr_stats) {
+        return;
+    }
+    apr_atomic_inc64(&lr_stats->total[c]);
+    sconf = ap_get_module_config(r->server->module_config,
+                                 &length_required_module);
+    if (sconf->slot >= 0) {
+        apr_atomic_inc64(&lr_stats->slot[sconf->slot].count[c]);
+    }
+}
+
+static const char *lr_server_key(apr_pool_t *p, const server_rec *s)
+{
+    apr_port_t port = s->port;
+
+    if (!port && s->addrs) {
+        port = s->addrs->host_port;
+    }
+    return apr_psprintf(p, "%s:%u", s->server_hostname ? s->server_hostname
+                                                       : "(none)", port);
+}
+
+/* The counters are created once per httpd process, in the process pool,
+ * so that a graceful restart finds them again; pre_mpm zeroes them on a
+ * full (re)start.  Room for the hosts there are and as many again added
+ * by later restarts.
+ */
+static lr_shared *lr_stats_attach(server_rec *s, int nservers)
+{
+    static const char *const userdata_key = "length_required_shm";
+    apr_pool_t *proc = s->process->pool;
+    apr_shm_t *shm = NULL;
+    apr_size_t size;
+    apr_status_t rv;
+    lr_shared *stats;
+
+    apr_pool_userdata_get((void **)&shm, userdata_key, proc);
+    if (shm) {
+        return apr_shm_baseaddr_get(shm);
+    }
+    nservers = 2 * nservers + 16;
+    size = APR_OFFSETOF(lr_shared, slot) + nservers * sizeof(lr_slot);
+    rv = apr_shm_create(&shm, size, NULL, proc);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                     "LR00010: cannot create shared memory for the "
+                     "counters; the module works but does not count");
+        return NULL;
+    }
+    stats = apr_shm_baseaddr_get(shm);
+    memset(stats, 0, size);
+    stats->nslots = nservers;
+    apr_pool_userdata_set(shm, userdata_key, apr_pool_cleanup_null, proc);
+    return stats;
+}
+
+/* The slot of the host with this key, claimed for this generation. */
+static int lr_slot_find(const char *key, apr_uint32_t gen)
+{
+    int i;
+
+    for (i = 0; i < lr_stats->nslots; i++) {
+        lr_slot *sl = &lr_stats->slot[i];
+
+        if (sl->key[0] && !strncmp(sl->key, key, LR_SLOT_KEY_LEN - 1)) {
+            sl->generation = gen;
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* A slot no host of this generation uses (free, or left by a host gone
+ * from the configuration), given to the key.
+ */
+static int lr_slot_claim(const char *key, apr_uint32_t gen)
+{
+    int i;
+
+    for (i = 0; i < lr_stats->nslots; i++) {
+        lr_slot *sl = &lr_stats->slot[i];
+
+        if (!sl->key[0] || sl->generation != gen) {
+            memset(sl, 0, sizeof(*sl));
+            apr_cpystrn(sl->key, key, LR_SLOT_KEY_LEN);
+            sl->generation = gen;
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Every host first takes back the slot it had, so a graceful restart keeps
+ * its figures; only then do new hosts claim slots, so that none takes a
+ * slot an existing host is about to take back.  Hosts with the same key
+ * share a slot.
+ */
+int lr_stats_post_config(apr_pool_t *ptemp, server_rec *s)
+{
+    server_rec *vs;
+    apr_uint32_t gen;
+    int nservers = 0;
+
+    for (vs = s; vs; vs = vs->next) {
+        nservers++;
+    }
+    lr_stats = lr_stats_attach(s, nservers);
+    if (!lr_stats) {
+        return OK;
+    }
+    gen = ++lr_stats->generation;
+
+    for (vs = s; vs; vs = vs->next) {
+        lr_srv_conf *sconf = ap_get_module_config(vs->module_config,
+                                                  &length_required_module);
+        sconf->slot = lr_slot_find(lr_server_key(ptemp, vs), gen);
+    }
+    for (vs = s; vs; vs = vs->next) {
+        lr_srv_conf *sconf = ap_get_module_config(vs->module_config,
+                                                  &length_required_module);
+        const char *key;
+
+        if (sconf->slot >= 0) {
+            continue;
+        }
+        key = lr_server_key(ptemp, vs);
+        /* A host earlier in this pass may have claimed the key already. */
+        if ((sconf->slot = lr_slot_find(key, gen)) < 0
+            && (sconf->slot = lr_slot_claim(key, gen)) < 0) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, vs,
+                         "LR00011: no room left to count %s on its own "
+                         "(stop and start httpd to make room); it is "
+                         "counted in the totals only", key);
+        }
+    }
+    return OK;
+}
+
+/* pre_mpm runs at startup and on a full restart, never on a graceful one:
+ * the same rule mod_status's own figures follow.
+ */
+int lr_stats_pre_mpm(apr_pool_t *p, ap_scoreboard_e sb_type)
+{
+    int i;
+
+    if (lr_stats) {
+        memset(lr_stats->total, 0, sizeof(lr_stats->total));
+        for (i = 0; i < lr_stats->nslots; i++) {
+            memset(lr_stats->slot[i].count, 0,
+                   sizeof(lr_stats->slot[i].count));
+        }
+    }
+    return OK;
+}
+
+/* The hosts to show, each slot once: those the configuration turns the
+ * module on in, and those that counted something anyway (a host that only
+ * .htaccess files turn on shows once it has counted).
+ */
+static int lr_slot_shown(const lr_srv_conf *sconf, char *seen)
+{
+    int c;
+
+    if (sconf->slot < 0 || seen[sconf->slot]) {
+        return 0;
+    }
+    seen[sconf->slot] = 1;
+    if (sconf->active) {
+        return 1;
+    }
+    for (c = 0; c < LR_C_COUNT; c++) {
+        if (apr_atomic_read64(&lr_stats->slot[sconf->slot].count[c])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* One row of figures: the totals (key NULL) or one host's.  In the
+ * ?auto form a line per counter, "Key: n" or "Key[host:port]: n".
+ */
+static void lr_status_row(request_rec *r, int flags, const char *key,
+                          apr_uint64_t *count)
+{
+    int c;
+
+    if (flags & AP_STATUS_SHORT) {
+        for (c = 0; c < LR_C_COUNT; c++) {
+            ap_rprintf(r, "%s%s%s%s: %" APR_UINT64_T_FMT "\n",
+                       lr_counter_key[c], key ? "[" : "", key ? key : "",
+                       key ? "]" : "", apr_atomic_read64(&count[c]));
+        }
+        return;
+    }
+    ap_rprintf(r, "<tr><td>%s</td>",
+               key ? ap_escape_html(r->pool, key) : "<b>All hosts</b>");
+    for (c = 0; c < LR_C_COUNT; c++) {
+        ap_rprintf(r, "<td>%" APR_UINT64_T_FMT "</td>",
+                   apr_atomic_read64(&count[c]));
+    }
+    ap_rputs("</tr>\n", r);
+}
+
+int lr_status_hook(request_rec *r, int flags)
+{
+    char *seen;
+    server_rec *vs;
+    int c;
+
+    if (!lr_stats) {
+        return OK;
+    }
+    seen = apr_pcalloc(r->pool, lr_stats->nslots);
+
+    if (!(flags & AP_STATUS_SHORT)) {
+        ap_rputs("<hr />\n<h2>mod_length_required</h2>\n"
+                 "<table border=\"1\"><tr><th>Virtual host</th>", r);
+        for (c = 0; c < LR_C_COUNT; c++) {
+            ap_rprintf(r, "<th>%s</th>", lr_counter_label[c]);
+        }
+        ap_rputs("</tr>\n", r);
+    }
+    lr_status_row(r, flags, NULL, lr_stats->total);
+    for (vs = ap_server_conf; vs; vs = vs->next) {
+        const lr_srv_conf *sconf =
+            ap_get_module_config(vs->module_config, &length_required_module);
+
+        if (lr_slot_shown(sconf, seen)) {
+            lr_slot *sl = &lr_stats->slot[sconf->slot];
+            lr_status_row(r, flags, sl->key, sl->count);
+        }
+    }
+    if (!(flags & AP_STATUS_SHORT)) {
+        ap_rputs("</table>\n", r);
+    }
+    return OK;
+}

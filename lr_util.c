@@ -1,0 +1,367 @@
+/* Copyright 2026 The mod_length_required authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may
+ * not use this file except in compliance with the License.  You may obtain
+ * a copy of the License in the LICENSE file at the top of this source tree
+ * or at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * lr_util.c: the pure parsers of mod_length_required (sizes, Content-Length
+ * values, method tokens, Transfer-Encoding lists, Accept q-values and the
+ * request-head byte scanner), which need APR alone, so fuzz/ links this
+ * file directly.
+ */
+
+#include "lr_private.h"
+
+/* A whole number of bytes with an optional K, M or G (powers of 1024).
+ * Everything else is refused: signs, fractions, junk, overflow.
+ */
+int lr_parse_size(const char *arg, apr_off_t *size)
+{
+    apr_off_t value = 0, mult = 1;
+    const char *p = arg;
+
+    if (!apr_isdigit(*p)) {
+        return 0;
+    }
+    while (apr_isdigit(*p)) {
+        int digit = *p - '0';
+        if (value > (APR_INT64_MAX - digit) / 10) {
+            return 0;
+        }
+        value = value * 10 + digit;
+        p++;
+    }
+    switch (*p) {
+    case '\0':
+        break;
+    case 'K': case 'k':
+        mult = APR_INT64_C(1024);
+        p++;
+        break;
+    case 'M': case 'm':
+        mult = APR_INT64_C(1024) * 1024;
+        p++;
+        break;
+    case 'G': case 'g':
+        mult = APR_INT64_C(1024) * 1024 * 1024;
+        p++;
+        break;
+    default:
+        return 0;
+    }
+    if (*p != '\0' || value > APR_INT64_MAX / mult) {
+        return 0;
+    }
+    *size = value * mult;
+    return 1;
+}
+
+/* The value of a Content-Length header.  httpd core has already refused
+ * with 400 every value that is not plain digits or does not fit an
+ * apr_off_t, so a digit loop is all the decision needs
+ * (ap_parse_strict_length goes through strtol and cost half of a judged
+ * request's instructions); it saturates rather than overflow all the same.
+ */
+apr_off_t lr_length_value(const char *s)
+{
+    apr_off_t v = 0;
+
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (v > (APR_INT64_MAX - 9) / 10) {
+            return APR_INT64_MAX;
+        }
+        v = v * 10 + (*s - '0');
+    }
+    return v;
+}
+
+/* The end of the run of token characters (RFC 9110, section 5.6.2) that
+ * starts at s and stops at end at the latest.
+ */
+static const char *lr_token_end(const char *s, const char *end)
+{
+    while (s < end && *s && (apr_isalnum(*s)
+                             || strchr("!#$%&'*+-.^_`|~", *s))) {
+        s++;
+    }
+    return s;
+}
+
+/* A method is an HTTP token. */
+int lr_is_token(const char *s)
+{
+    apr_size_t len = strlen(s);
+
+    return len && lr_token_end(s, s + len) == s + len;
+}
+
+/* Adds one word of a LengthRequiredMethods list, whose method number
+ * httpd gave as number, to the mask (methods httpd numbers) or to the
+ * names (the rest).  Returns 0 if the word is not a method token.
+ */
+int lr_add_method(apr_pool_t *p, const char *word, int number,
+                  apr_uint64_t *mask, apr_array_header_t **names)
+{
+    if (!lr_is_token(word)) {
+        return 0;
+    }
+    if (number == M_GET && strcmp(word, "HEAD") == 0) {
+        *mask |= LR_BIT_HEAD;
+    }
+    else if (number != M_INVALID && number >= 0 && number < 63) {
+        *mask |= LR_BIT(number);
+    }
+    else {
+        /* Unknown to httpd now (an extension method, or one a module
+         * registers later): matched by name at request time.
+         */
+        if (!*names) {
+            *names = apr_array_make(p, 2, sizeof(const char *));
+        }
+        APR_ARRAY_PUSH(*names, const char *) = apr_pstrdup(p, word);
+    }
+    return 1;
+}
+
+/* A Transfer-Encoding value as RFC 9112 section 6.1 wants it from a
+ * client: a list of codings, exactly one of them, chunked.  Returns
+ * LR_REASON_NONE, or why not: a coding this server does not know (gzip,
+ * identity, ...), chunked twice, or anything that is not a coding name at
+ * all (empty list elements, parameters, control or high bytes).
+ */
+lr_reason_e lr_te_check(const char *value)
+{
+    const char *s = value;
+    int chunked = 0;
+
+    for (;;) {
+        const char *start, *end;
+
+        while (*s == ' ' || *s == '\t') {
+            s++;
+        }
+        start = s;
+        while (*s && *s != ',') {
+            s++;
+        }
+        end = s;
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t')) {
+            end--;
+        }
+        if (end == start || lr_token_end(start, end) != end) {
+            return LR_REASON_TE_MALFORMED;
+        }
+        if (end - start != 7 || strncasecmp(start, "chunked", 7)) {
+            return LR_REASON_TE_UNKNOWN;
+        }
+        if (chunked++) {
+            return LR_REASON_TE_REPEATED;
+        }
+        if (!*s) {
+            return LR_REASON_NONE;
+        }
+        s++;
+    }
+}
+
+/* The q-value of one media range's parameters ("; q=0.5; level=1"), in
+ * thousandths; -1 if the q parameter is malformed.
+ */
+static int lr_accept_q(const char *s, const char *end)
+{
+    while (s < end) {
+        const char *semi = memchr(s, ';', end - s);
+        const char *param = semi ? semi + 1 : end;
+        const char *pend;
+
+        if (!semi) {
+            break;
+        }
+        while (param < end && (*param == ' ' || *param == '\t')) {
+            param++;
+        }
+        pend = memchr(param, ';', end - param);
+        if (!pend) {
+            pend = end;
+        }
+        if (pend - param >= 2 && apr_tolower(param[0]) == 'q'
+            && param[1] == '=') {
+            const char *v = param + 2;
+            int q = 0, scale = 1000, digits = 0;
+
+            while (pend > v && (pend[-1] == ' ' || pend[-1] == '\t')) {
+                pend--;
+            }
+            if (v < pend && (*v == '0' || *v == '1')) {
+                q = (*v - '0') * 1000;
+                v++;
+                if (v < pend && *v == '.') {
+                    v++;
+                    while (v < pend && apr_isdigit(*v) && digits < 3) {
+                        scale /= 10;
+                        q += (*v - '0') * scale;
+                        v++;
+                        digits++;
+                    }
+                }
+                if (v == pend && q <= 1000) {
+                    return q;
+                }
+            }
+            return -1;
+        }
+        s = pend;
+    }
+    return 1000;
+}
+
+/* Whether an Accept header prefers JSON (application/json or any +json
+ * type) over text/html.  For each side the most specific matching range
+ * gives the q-value (type/subtype over type/ over * / *); JSON wins only
+ * with a higher q, or an equal one that names JSON explicitly while HTML
+ * is reached only through a wildcard.  So "* / *" alone means HTML.
+ */
+int lr_accept_prefers_json(const char *accept)
+{
+    int json_q = 0, json_spec = 0;      /* 3 named, 2 type wildcard, 1 any */
+    int html_q = 0, html_spec = 0;
+    const char *s = accept;
+    while (*s) {
+        const char *end = strchr(s, ',');
+        const char *type, *tend, *slash;
+        int q;
+
+        if (!end) {
+            end = s + strlen(s);
+        }
+        type = s;
+        while (type < end && (*type == ' ' || *type == '\t')) {
+            type++;
+        }
+        tend = type;
+        while (tend < end && *tend != ';' && *tend != ' ' && *tend != '\t') {
+            tend++;
+        }
+        slash = memchr(type, '/', tend - type);
+        q = lr_accept_q(tend, end);
+        if (slash && q >= 0) {
+            apr_size_t tlen = slash - type, slen = tend - slash - 1;
+            const char *sub = slash + 1;
+            int json = 0, html = 0;
+
+            if (tlen == 1 && *type == '*' && slen == 1 && *sub == '*') {
+                json = html = 1;
+            }
+            else if (slen == 1 && *sub == '*') {
+                if (tlen == 11 && !strncasecmp(type, "application", 11)) {
+                    json = 2;
+                }
+                else if (tlen == 4 && !strncasecmp(type, "text", 4)) {
+                    html = 2;
+                }
+            }
+            else if ((tlen == 11 && !strncasecmp(type, "application", 11)
+                      && slen == 4 && !strncasecmp(sub, "json", 4))
+                     || (slen > 5
+                         && !strncasecmp(sub + slen - 5, "+json", 5))) {
+                json = 3;
+            }
+            else if (tlen == 4 && !strncasecmp(type, "text", 4)
+                     && slen == 4 && !strncasecmp(sub, "html", 4)) {
+                html = 3;
+            }
+            if (json > json_spec || (json && json == json_spec && q > json_q)) {
+                json_spec = json;
+                json_q = q;
+            }
+            if (html > html_spec || (html && html == html_spec && q > html_q)) {
+                html_spec = html;
+                html_q = q;
+            }
+        }
+        s = *end ? end + 1 : end;
+    }
+
+    if (json_q == 0) {
+        return 0;
+    }
+    if (json_q != html_q) {
+        return json_q > html_q;
+    }
+    return json_spec == 3 && html_spec < 3;
+}
+
+/* Feeds the bytes of request-head lines to the framing state. */
+void lr_framing_scan(lr_framing *fr, const char *data, apr_size_t len)
+{
+    apr_size_t i;
+
+    for (i = 0; i < len && fr->in_head; i++) {
+        char ch = data[i];
+
+        if (ch == '\n') {
+            if (fr->line_len == 0) {
+                /* Empty lines before the request line are skipped (as
+                 * core does); after it, one ends the head.
+                 */
+                if (fr->request_line_seen) {
+                    fr->in_head = 0;
+                }
+            }
+            else if (!fr->request_line_seen) {
+                fr->request_line_seen = 1;
+            }
+            else if (!fr->continuation) {
+                fr->last_is_te = fr->line_is_te;
+            }
+            fr->line_len = 0;
+            fr->name_len = 0;
+            fr->name_done = 0;
+            fr->continuation = 0;
+            fr->line_is_te = 0;
+            continue;
+        }
+        if (ch == '\r') {
+            continue;
+        }
+        if (fr->line_len++ == 0 && (ch == ' ' || ch == '\t')) {
+            /* obs-fold: this line continues the previous header line */
+            fr->continuation = 1;
+            fr->name_done = 1;
+            if (fr->request_line_seen && fr->last_is_te) {
+                fr->te_folded = 1;
+            }
+            continue;
+        }
+        if (fr->name_done || !fr->request_line_seen) {
+            continue;
+        }
+        if (ch == ':') {
+            fr->name_done = 1;
+            if (fr->name_len == 17
+                && !memcmp(fr->name, "transfer-encoding", 17)) {
+                fr->te_lines++;
+                fr->line_is_te = 1;
+            }
+            else if (fr->name_len == 14
+                     && !memcmp(fr->name, "content-length", 14)) {
+                fr->cl_lines++;
+            }
+        }
+        else if (fr->name_len < LR_NAME_LEN) {
+            fr->name[fr->name_len++] = apr_tolower(ch);
+        }
+        else {
+            fr->name_done = 1;          /* longer than the names we want */
+        }
+    }
+}
