@@ -25,6 +25,8 @@
 #include "http_request.h"
 
 ap_filter_rec_t *lr_count_filter_handle;
+ap_filter_rec_t *lr_gone_filter_handle;
+apr_size_t lr_judged_note;
 
 /* Indexed by lr_reason_e.  A reason whose counter is LR_C_STRICT is
  * LengthRequiredStrict's; "what" is its wording for the log (NULL where
@@ -92,18 +94,37 @@ static const char *lr_detail(request_rec *r, lr_reason_e reason,
     return "";
 }
 
-/* The one way the module refuses a request, whatever the reason: the
- * note, the counter, the log line at INFO (a client error), the
- * connection closed, and the refusal kept for the error body.  Returns
- * the status to answer with.
+/* What every refusal does to the request, whatever the reason: the note,
+ * the connection closed, the refusal kept for the error body, and the
+ * body gone for good.  Whatever httpd runs next for this request (an
+ * ErrorDocument CGI, PHP or proxied URL) must see no body at all: without
+ * Content-Length and Transfer-Encoding, HTTP_IN gives end-of-body at its
+ * first read (the headers_in table is shared with internal redirects),
+ * and lr_header_parser puts the gone filter on every redirect of a
+ * refused request in case HTTP_IN had started reading.
  */
-int lr_refuse(request_rec *r, lr_reason_e reason, apr_off_t declared,
-              apr_off_t cap, const char *what)
+static void lr_refusal_mark(request_rec *r, lr_reason_e reason,
+                            apr_off_t cap)
 {
     const lr_reason_info *ri = &lr_reasons[reason];
     lr_body *body = lr_req_get(r)->body;
 
     apr_table_setn(r->notes, LR_NOTE, ri->token);
+    body->status = ri->status;
+    body->reason = reason;
+    body->cap = cap;
+    apr_table_unset(r->headers_in, "Content-Length");
+    apr_table_unset(r->headers_in, "Transfer-Encoding");
+    lr_close_connection(r);
+}
+
+/* The counter and the log line of a refusal, at INFO (a client error). */
+static void lr_refusal_report(request_rec *r, lr_reason_e reason,
+                              apr_off_t declared, apr_off_t cap,
+                              const char *what)
+{
+    const lr_reason_info *ri = &lr_reasons[reason];
+
     lr_count(r, ri->counter);
     if (ri->counter == LR_C_STRICT) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
@@ -120,11 +141,17 @@ int lr_refuse(request_rec *r, lr_reason_e reason, apr_off_t declared,
                       r->method, r->uri, r->useragent_ip, ri->status,
                       ri->token, lr_detail(r, reason, declared, cap));
     }
-    body->status = ri->status;
-    body->reason = reason;
-    body->cap = cap;
-    lr_close_connection(r);
-    return ri->status;
+}
+
+/* The one way the module refuses a request.  Returns the status to answer
+ * with, so that httpd's error machinery (ap_die, ErrorDocument) takes it.
+ */
+int lr_refuse(request_rec *r, lr_reason_e reason, apr_off_t declared,
+              apr_off_t cap, const char *what)
+{
+    lr_refusal_mark(r, reason, cap);
+    lr_refusal_report(r, reason, declared, cap, what);
+    return lr_reasons[reason].status;
 }
 
 /* LengthRequired LogOnly: what would have been refused is noted, set in
@@ -278,32 +305,54 @@ static const lr_policy *lr_policy_for(request_rec *r, const request_rec *m,
     return p;
 }
 
+/* Whether the count filter of body is among r's input filters: a fast
+ * internal redirect (DirectoryIndex, MultiViews) replaces them with the
+ * lookup subrequest's, which never had it.
+ */
+static int lr_counting_on(const request_rec *r, const lr_body *body)
+{
+    const ap_filter_t *f;
+
+    for (f = r->input_filters; f && f != r->proto_input_filters;
+         f = f->next) {
+        if (f->frec == lr_count_filter_handle && f->ctx == body) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Counts the streamed body of r against cap from here on, for a scope
- * whose mode is On or LogOnly; the smallest cap of each kind holds.
+ * whose mode is On or LogOnly; of each kind, the smallest cap of all the
+ * scopes the request passed through holds.
  */
 static void lr_count_body(request_rec *r, lr_mode_e mode, apr_off_t cap)
 {
     lr_body *body = lr_req_get(r)->body;
     apr_off_t *held = (mode == LR_MODE_ON) ? &body->cap_on
                                            : &body->cap_logonly;
-    int counting = body->cap_on || body->cap_logonly;
 
     if (!*held || cap < *held) {
         *held = cap;
     }
-    if (!counting) {
+    if (!lr_counting_on(r, body)) {
         ap_add_input_filter_handle(lr_count_filter_handle, body, r,
                                    r->connection);
     }
 }
 
-/* Judges request r under policy p, from its headers alone. */
-static int lr_judge(request_rec *r, const lr_policy *p)
+/* Judges request r under policy p, from its headers alone.  counted says
+ * whether an earlier scope on the request's way judged it already: a
+ * client request counts once as judged, however many scopes judge it.
+ */
+static int lr_judge(request_rec *r, const lr_policy *p, int counted)
 {
     const char *cl;
     apr_off_t cap, declared;
 
-    lr_count(r, LR_C_JUDGED);
+    if (!counted) {
+        lr_count(r, LR_C_JUDGED);
+    }
     cap = (p->max_body > 0) ? p->max_body : 0;
 
     /* httpd core has already refused every Transfer-Encoding whose final
@@ -331,53 +380,148 @@ static int lr_judge(request_rec *r, const lr_policy *p)
     return lr_verdict(r, p->mode, LR_REASON_MISSING, -1, cap);
 }
 
-/* The decision, made once per initial request in header_parser. */
+/* The request as the client sent it: its method is the one judged in
+ * every scope (httpd turns a local ErrorDocument's redirect into a GET,
+ * but the body it may still carry is the client's).
+ */
+static const request_rec *lr_first(const request_rec *r)
+{
+    while (r->prev) {
+        r = r->prev;
+    }
+    return r;
+}
+
+/* The per-directory configuration last judged for r, kept in a request
+ * note (core's per-request array: no allocation), so that a request the
+ * same scope has judged is not judged twice.
+ */
+static void **lr_judged(request_rec *r)
+{
+    return ap_get_request_note(r, lr_judged_note);
+}
+
+/* Whether r, or a request before it on its way, has been judged. */
+static int lr_chain_judged(request_rec *r)
+{
+    for (; r; r = r->prev) {
+        void **judged = lr_judged(r);
+
+        if (judged && *judged) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* An internal redirect takes over what the module knows of the body from
+ * the request it came from: the note (so %{length-required}n logs the
+ * reason whichever request a log line describes) and the body state.
+ * httpd keeps only the protocol input filters across the redirect, so the
+ * module's filter goes on again: the gone filter after a refusal, the
+ * count filter while a streamed body is counted.  Returns whether the
+ * body was refused.
+ */
+static int lr_inherit(request_rec *r)
+{
+    const char *note = apr_table_get(r->prev->notes, LR_NOTE);
+    const lr_req *from = ap_get_module_config(r->prev->request_config,
+                                              &length_required_module);
+
+    if (note) {
+        apr_table_setn(r->notes, LR_NOTE, note);
+    }
+    if (from) {
+        lr_req *rq = apr_palloc(r->pool, sizeof(*rq));
+
+        rq->body = from->body;
+        ap_set_module_config(r->request_config, &length_required_module, rq);
+        if (rq->body->status) {
+            ap_add_input_filter_handle(lr_gone_filter_handle, NULL, r,
+                                       r->connection);
+            return 1;
+        }
+        if (rq->body->cap_on || rq->body->cap_logonly) {
+            ap_add_input_filter_handle(lr_count_filter_handle, rq->body, r,
+                                       r->connection);
+        }
+    }
+    return 0;
+}
+
+/* The decision, in header_parser: for the initial request, and again for
+ * every internal redirect (mod_rewrite, Action, ErrorDocument ...), whose
+ * own scope judges the body too.  The redirect of a refused request (its
+ * ErrorDocument) is not judged: its body is gone.
+ */
 int lr_header_parser(request_rec *r)
 {
     const lr_dir_conf *conf;
     const lr_policy *p;
+    int counted;
+    void **judged;
 
-    /* Internal redirects (a local-URL ErrorDocument among them) and
-     * subrequests are not judged again.  An internal redirect keeps the
-     * note of the request it came from, so that %{length-required}n logs
-     * the reason whichever request the log line describes, and the counter
-     * of a body still to be read: httpd keeps only the protocol input
-     * filters across the redirect.
-     */
-    if (r->prev || r->main) {
-        if (r->prev) {
-            const char *note = apr_table_get(r->prev->notes, LR_NOTE);
-            const lr_req *prev = ap_get_module_config(r->prev->request_config,
-                                                      &length_required_module);
-            if (note) {
-                apr_table_setn(r->notes, LR_NOTE, note);
-            }
-            if (prev && (prev->body->cap_on || prev->body->cap_logonly)
-                && !prev->body->status) {
-                lr_req *rq = apr_palloc(r->pool, sizeof(*rq));
-
-                rq->body = prev->body;
-                ap_set_module_config(r->request_config,
-                                     &length_required_module, rq);
-                ap_add_input_filter_handle(lr_count_filter_handle, rq->body,
-                                           r, r->connection);
-            }
-        }
+    if (r->main) {
         return DECLINED;
     }
-
+    if (r->prev && lr_inherit(r)) {
+        return DECLINED;
+    }
     conf = ap_get_module_config(r->per_dir_config, &length_required_module);
-    if (!(p = lr_policy_for(r, r, conf))) {
+    if (!(p = lr_policy_for(r, lr_first(r), conf))) {
         return DECLINED;
     }
-    return lr_judge(r, p);
+    counted = r->prev && lr_chain_judged(r->prev);
+    if ((judged = lr_judged(r))) {
+        *judged = r->per_dir_config;
+    }
+    return lr_judge(r, p, counted);
+}
+
+/* The last fixup before the handler.  DirectoryIndex (mod_dir, in fixups)
+ * and MultiViews (mod_negotiation, in type_checker) hand the request the
+ * configuration of the file they picked, <Files> and <Directory> sections
+ * included, without running header_parser again: that file's scope judges
+ * the request here, after authorization and before any handler runs.
+ * A request whose configuration did not change since header_parser costs
+ * one comparison.
+ */
+int lr_fixups(request_rec *r)
+{
+    const lr_dir_conf *conf;
+    const lr_policy *p;
+    const lr_req *rq;
+    void **judged;
+    int counted;
+
+    if (r->main || !(judged = lr_judged(r)) || *judged == r->per_dir_config) {
+        return DECLINED;
+    }
+    rq = ap_get_module_config(r->request_config, &length_required_module);
+    if (rq && rq->body->status) {
+        return DECLINED;
+    }
+    if (rq && (rq->body->cap_on || rq->body->cap_logonly)
+        && !lr_counting_on(r, rq->body)) {
+        /* The fast redirect dropped the count filter. */
+        ap_add_input_filter_handle(lr_count_filter_handle, rq->body, r,
+                                   r->connection);
+    }
+    conf = ap_get_module_config(r->per_dir_config, &length_required_module);
+    if (!(p = lr_policy_for(r, lr_first(r), conf))) {
+        return DECLINED;
+    }
+    counted = lr_chain_judged(r);
+    *judged = r->per_dir_config;
+    return lr_judge(r, p, counted);
 }
 
 /* Counts a streamed body (chunked, or h2 without content-length) right
  * above HTTP_IN, which has removed the chunk framing, and fails the read
  * the moment the body passes the cap.  APR_ENOSPC is what core's own
- * LimitRequestBody returns, so handlers (mod_cgi, mod_proxy_http,
- * ap_discard_request_body ...) answer 413 for it.
+ * LimitRequestBody returns, so most handlers (mod_cgi, mod_proxy_http,
+ * ap_discard_request_body ...) answer 413 for it; whether this one did is
+ * known only when the request ends, so lr_log_transaction reports it.
  */
 apr_status_t lr_count_filter(ap_filter_t *f, apr_bucket_brigade *bb,
                              ap_input_mode_t mode, apr_read_type_e block,
@@ -407,9 +551,64 @@ apr_status_t lr_count_filter(ap_filter_t *f, apr_bucket_brigade *bb,
         lr_would_refuse(f->r, LR_REASON_STREAMED, -1, body->cap_logonly);
     }
     if (body->cap_on && body->seen > body->cap_on) {
-        lr_refuse(f->r, LR_REASON_STREAMED, -1, body->cap_on, NULL);
+        lr_refusal_mark(f->r, LR_REASON_STREAMED, body->cap_on);
+        body->cut_handler = f->r->handler ? f->r->handler : "(none)";
         apr_brigade_cleanup(bb);
         return APR_ENOSPC;
     }
     return APR_SUCCESS;
+}
+
+/* On the redirects of a refused request: its body is gone, so every read
+ * ends at once.
+ */
+apr_status_t lr_gone_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                            ap_input_mode_t mode, apr_read_type_e block,
+                            apr_off_t readbytes)
+{
+    if (mode != AP_MODE_READBYTES && mode != AP_MODE_GETLINE) {
+        return ap_get_brigade(f->next, bb, mode, block, readbytes);
+    }
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
+    return APR_SUCCESS;
+}
+
+/* When the request is over, say what became of a streamed body that the
+ * cap cut: the handler either turned the failed read into the 413 the
+ * client got (a refusal like any other), or answered anyway (mod_proxy_fcgi
+ * and mod_reflector do, with the body cut short): that is logged at warn,
+ * under its own counter, and never as a 413.  FIRST, so the note is set
+ * before mod_log_config writes the access log.
+ */
+int lr_log_transaction(request_rec *r)
+{
+    const lr_req *rq = NULL;
+    request_rec *x, *last = r;
+
+    for (x = r; x; x = x->next) {
+        const lr_req *xq = ap_get_module_config(x->request_config,
+                                                &length_required_module);
+        if (xq) {
+            rq = xq;
+        }
+        last = x;
+    }
+    if (!rq || !rq->body->cut_handler) {
+        return DECLINED;
+    }
+    if (last->status == HTTP_REQUEST_ENTITY_TOO_LARGE) {
+        lr_refusal_report(r, LR_REASON_STREAMED, -1, rq->body->cap, NULL);
+        return DECLINED;
+    }
+    apr_table_setn(last->notes, LR_NOTE, "stream-cut");
+    lr_count(r, LR_C_STREAM_CUT);
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, last,
+                  "LR00005: the streamed body of %s %s from %s was cut at "
+                  "the limit of %" APR_OFF_T_FMT " bytes, but handler %s "
+                  "answered %d, not 413: the client was not refused and the "
+                  "handler saw part of the body (LengthRequiredChunked "
+                  "Buffer refuses before the handler runs)",
+                  r->method, r->uri, r->useragent_ip, rq->body->cap,
+                  rq->body->cut_handler, last->status);
+    return DECLINED;
 }

@@ -234,7 +234,7 @@ extern ap_filter_rec_t *lr_count_filter_handle;
 extern ap_filter_rec_t *lr_gone_filter_handle;
 extern apr_size_t lr_judged_note;
 int lr_header_parser(request_rec *r);
-int lr_handler_check(request_rec *r);
+int lr_fixups(request_rec *r);
 int lr_log_transaction(request_rec *r);
 apr_status_t lr_count_filter(ap_filter_t *f, apr_bucket_brigade *bb,
                              ap_input_mode_t mode, apr_read_type_e block,

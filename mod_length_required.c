@@ -52,6 +52,7 @@
 #endif
 
 #define LR_COUNT_FILTER     "LENGTH_REQUIRED_COUNT"
+#define LR_GONE_FILTER      "LENGTH_REQUIRED_GONE"
 #define LR_JSON_FILTER      "LENGTH_REQUIRED_JSON"
 #define LR_FRAMING_FILTER   "LENGTH_REQUIRED_FRAMING"
 
@@ -417,6 +418,20 @@ static void lr_register_hooks(apr_pool_t *p)
      */
     ap_hook_header_parser(lr_header_parser, NULL, NULL, APR_HOOK_FIRST);
 
+    /* DirectoryIndex and MultiViews change the request's configuration
+     * without running header_parser again; mod_dir does it in fixups
+     * (LAST), so the file's scope judges the request after that
+     * (REALLY_LAST), still before any handler.  The note remembers which
+     * configuration header_parser judged.
+     */
+    ap_hook_fixups(lr_fixups, NULL, NULL, APR_HOOK_REALLY_LAST);
+    lr_judged_note = ap_register_request_note();
+
+    /* Whether a handler turned a cut streamed body into a 413 is known
+     * only at the end; FIRST, before mod_log_config logs the note.
+     */
+    ap_hook_log_transaction(lr_log_transaction, NULL, NULL, APR_HOOK_FIRST);
+
     /* Strict framing: the filter goes on each connection before anything
      * is read; pre_read_request marks where each request head begins;
      * post_read_request is the first hook with the head read and the
@@ -454,6 +469,10 @@ static void lr_register_hooks(apr_pool_t *p)
      */
     lr_count_filter_handle =
         ap_register_input_filter(LR_COUNT_FILTER, lr_count_filter, NULL,
+                                 AP_FTYPE_PROTOCOL - 1);
+    /* On the redirects of a refused request, at the same place. */
+    lr_gone_filter_handle =
+        ap_register_input_filter(LR_GONE_FILTER, lr_gone_filter, NULL,
                                  AP_FTYPE_PROTOCOL - 1);
     lr_json_filter_handle =
         ap_register_output_filter(LR_JSON_FILTER, lr_json_filter, NULL,
