@@ -1,0 +1,492 @@
+package LRBench;
+# bench/lib/LRBench.pm: what every benchmark script shares.
+#
+# One launcher for private Apache instances (generated from bench/conf/*.conf,
+# 127.0.0.1 only, a free port in 12000-12999), one supervisor that stops
+# everything the script started whatever way it ends, the load generators
+# (wrk, ab, h2load) with their output parsed the same way everywhere, and
+# (from LRBench/Report.pm, exported from here too) the statistics and the
+# result table.  bench/run, bench/callgrind and bench/restart-under-load use
+# it, so none of them has a launcher of its own.
+use strict;
+use warnings;
+no warnings qw(exec);   # the lines after an exec report its failure
+use Cwd qw(abs_path);
+use Digest::MD5 ();
+use Exporter qw(import);
+use File::Basename qw(dirname);
+use File::Path qw(rmtree);
+use File::Temp qw(tempdir);
+use IO::Select;
+use IO::Socket::INET;
+use POSIX ();
+use Time::HiRes qw(time sleep);
+use LRBench::Report;
+
+our @EXPORT = (qw(
+    $ROOT $BENCH $TMP $MODULE_SO $DOCROOT $BODY1K
+    setup spawn_reader run_cmd reap slurp spew
+    make_instance start_instance stop_instance url_of
+    load load_start load_end measure run_series machine
+), @LRBench::Report::EXPORT);
+
+our $ROOT   = abs_path(dirname(abs_path(__FILE__)) . '/../..');
+our $BENCH  = "$ROOT/bench";
+our $APACHE = '/usr/sbin/apache2';
+our $MODDIR = '/usr/lib/apache2/modules';
+# The range every bench instance takes its port from, and no other: the
+# test suites and the other developers' servers stay out of it.
+our ($PORT_LO, $PORT_HI) = (12000, 12999);
+
+# Options the load generators read; the scripts set them from their own
+# command lines.
+our %OPT = (connections => 8, threads => 1, streams => 10, keep => 0);
+
+our ($TMP, $MODULE_SO, $MODULE_INFO, $DOCROOT, $BODY1K);
+
+# ---------------------------------------------------------------------------
+# Supervision: every process started here is recorded and stopped on exit,
+# on an error, on Ctrl-C and on SIGTERM/SIGHUP; the temporary directory goes
+# with them (unless --keep).
+# ---------------------------------------------------------------------------
+
+my $MAIN_PID = $$;
+my %SERVERS;    # pid => name; each leads a process group of its own
+my %KIDS;       # pid => 1: load generators, clients
+
+sub cleanup {
+    return unless $$ == $MAIN_PID;
+    kill 'TERM', $_ for keys %KIDS;
+    stop_server($_) for keys %SERVERS;
+    # A child may be a bench script stopping servers of its own (bench/run
+    # runs bench/callgrind): give it the time its own stop_server takes.
+    my $deadline = time + 20;
+    while (%KIDS && time < $deadline) {
+        for my $pid (keys %KIDS) {
+            delete $KIDS{$pid} if waitpid($pid, POSIX::WNOHANG()) != 0;
+        }
+        sleep 0.1 if %KIDS;
+    }
+    for my $pid (keys %KIDS) {
+        kill 'KILL', $pid;
+        waitpid($pid, 0);
+        delete $KIDS{$pid};
+    }
+    if ($TMP && -d $TMP) {
+        if ($OPT{keep}) { print STDERR "bench: kept $TMP\n" }
+        else            { rmtree($TMP) }
+        undef $TMP;
+    }
+}
+
+for my $sig (qw(INT TERM HUP)) {
+    $SIG{$sig} = sub {
+        print STDERR "\nbench: caught SIG$sig, stopping everything\n";
+        cleanup();
+        POSIX::_exit(130);
+    };
+}
+$SIG{PIPE} = 'IGNORE';
+END { my $rc = $?; cleanup(); $? = $rc; }
+
+# Start a command with stdout and stderr on a pipe; returns (pid, fh).
+sub spawn_reader {
+    my (@cmd) = @_;
+    pipe(my $r, my $w) or die "bench: pipe: $!\n";
+    my $pid = fork;
+    die "bench: fork: $!\n" unless defined $pid;
+    if (!$pid) {
+        close $r;
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>&', $w;
+        open STDERR, '>&', $w;
+        exec { $cmd[0] } @cmd;
+        print STDERR "bench: cannot run $cmd[0]: $!\n";
+        POSIX::_exit(127);
+    }
+    close $w;
+    $KIDS{$pid} = 1;
+    return ($pid, $r);
+}
+
+# Read what a spawned command prints until it ends or $timeout seconds
+# pass (then it is killed); returns (exit status or -1, output).  $echo
+# passes the output through as it comes.
+sub reap {
+    my ($pid, $r, $timeout, $echo) = @_;
+    my $sel = IO::Select->new($r);
+    my $deadline = time + $timeout;
+    my ($out, $timed_out) = ('', 0);
+    while (1) {
+        my $left = $deadline - time;
+        if ($left <= 0) {
+            $timed_out = 1;
+            kill 'TERM', $pid;
+            sleep 0.5;
+            kill 'KILL', $pid if kill 0, $pid;
+            last;
+        }
+        next unless $sel->can_read($left);
+        my $n = sysread($r, my $buf, 65536);
+        last unless $n;
+        $out .= $buf;
+        print $buf if $echo;
+    }
+    close $r;
+    waitpid($pid, 0);
+    my $rc = $?;
+    delete $KIDS{$pid};
+    $out .= "\n[bench: timed out after ${timeout}s]\n" if $timed_out;
+    return ($timed_out ? -1 : $rc, $out);
+}
+
+sub run_cmd {
+    my ($timeout, @cmd) = @_;
+    return reap(spawn_reader(@cmd), $timeout);
+}
+
+sub slurp {
+    my ($path) = @_;
+    open my $fh, '<', $path or return '';
+    binmode $fh;
+    local $/;
+    return scalar <$fh>;
+}
+
+sub spew {
+    my ($path, $text, $mode) = @_;
+    open my $fh, '>', $path or die "bench: write $path: $!\n";
+    binmode $fh;
+    print $fh $text;
+    close $fh or die "bench: write $path: $!\n";
+    chmod $mode, $path if defined $mode;
+}
+
+# ---------------------------------------------------------------------------
+# Setup: the temporary directory, one private copy of the module (so that
+# a rebuild during the run cannot mix two builds in one set of figures),
+# the document tree.  %a: so => another build, tools => [commands needed],
+# modules => [Debian module names needed].
+# ---------------------------------------------------------------------------
+
+my $IS_ROOT = ($> == 0);
+my ($NOBODY_UID, $NOGROUP_GID, $NOGROUP_NAME);
+
+sub setup {
+    my (%a) = @_;
+    chdir $ROOT or die "bench: cd $ROOT: $!\n";
+    my $src = $a{so} ? abs_path($a{so}) : "$ROOT/.libs/mod_length_required.so";
+    if (!$a{so} && !-f $src) {
+        print "bench: building the module (make)\n";
+        system('make') == 0 or die "bench: make failed\n";
+    }
+    die "bench: no module at $src\n" unless $src && -f $src;
+    my @missing = grep { my $t = $_; !grep { -x "$_/$t" } split /:/, $ENV{PATH} }
+                  @{$a{tools} || []};
+    push @missing, $APACHE unless -x $APACHE;
+    push @missing, grep { !-f } map { "$MODDIR/mod_$_.so" }
+                   qw(mpm_event authz_core mime reflector), @{$a{modules} || []};
+    die "bench: missing: @missing\n"
+      . "bench: `make bench` installs them as root (scripts/deps bench)\n"
+        if @missing;
+    if ($IS_ROOT) {
+        # Servers run as nobody: Apache refuses to serve as root, and a
+        # callgrind run (apache2 -X does not switch users) drops to it.
+        $NOBODY_UID = getpwnam('nobody');
+        ($NOGROUP_NAME) = grep { defined getgrnam($_) } qw(nogroup nobody);
+        die "bench: no user nobody or group nogroup\n"
+            unless defined $NOBODY_UID && $NOGROUP_NAME;
+        $NOGROUP_GID = getgrnam($NOGROUP_NAME);
+    }
+    $TMP = tempdir('lr-bench.XXXXXX', TMPDIR => 1);
+    chmod 0755, $TMP;
+    my $bytes = slurp($src);
+    die "bench: cannot read $src\n" unless length $bytes;
+    $MODULE_SO = "$TMP/mod_length_required.so";
+    spew($MODULE_SO, $bytes, 0644);
+    $MODULE_INFO = sprintf('%s (md5 %s, built %s)', $src,
+        Digest::MD5::md5_hex($bytes),
+        POSIX::strftime('%Y-%m-%d %H:%M UTC', gmtime((stat $src)[9])));
+    $DOCROOT = "$TMP/htdocs";
+    $BODY1K = "$TMP/body1k";
+    mkdir $DOCROOT, 0755;
+    spew("$DOCROOT/static.txt",     # the 512-byte file of every GET
+         substr("mod_length_required benchmark, static file\n" x 12, 0, 511)
+         . "\n", 0644);
+    spew($BODY1K, 'x' x 1024, 0644);
+}
+
+# ---------------------------------------------------------------------------
+# Instances
+# ---------------------------------------------------------------------------
+
+sub port_free {
+    my ($port) = @_;
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $port,
+                                  Proto => 'tcp', Listen => 1, ReuseAddr => 1);
+    return 0 unless $s;
+    close $s;
+    return 1;
+}
+
+my %PORT_TAKEN;
+sub alloc_port {
+    for my $p ($PORT_LO .. $PORT_HI) {
+        next if $PORT_TAKEN{$p} || !port_free($p);
+        $PORT_TAKEN{$p} = 1;
+        return $p;
+    }
+    die "bench: no free port in 127.0.0.1:$PORT_LO-$PORT_HI\n";
+}
+
+# Generate one instance's directory and httpd.conf from bench/conf/: the
+# files named in @$parts, in order, with the @...@ placeholders filled in
+# (a later file may override an earlier one's directive).  %a: setuid => 0
+# leaves out User/Group (callgrind: the whole process runs unprivileged).
+sub make_instance {
+    my ($name, $parts, %a) = @_;
+    my $dir = "$TMP/$name";
+    mkdir $dir, 0755 or die "bench: mkdir $dir: $!\n";
+    my $port = alloc_port();
+    my $user = ($IS_ROOT && ($a{setuid} // 1))
+        ? "User nobody\nGroup $NOGROUP_NAME" : '';
+    my %var = (DIR => $dir, PORT => $port, MODDIR => $MODDIR,
+               DOCROOT => $DOCROOT, MODULE_SO => $MODULE_SO,
+               USER_GROUP => $user, BENCH => $BENCH);
+    my $conf = '';
+    for my $part (@$parts) {
+        my $text = slurp("$BENCH/conf/$part.conf");
+        die "bench: missing bench/conf/$part.conf\n" unless length $text;
+        $text =~ s/\@([A-Z_]+)\@/exists $var{$1} ? $var{$1}
+                                 : die "bench: unknown \@$1\@ in $part.conf\n"/ge;
+        $conf .= "\n# ---- bench/conf/$part.conf ----\n" . $text;
+    }
+    spew("$dir/httpd.conf", $conf);
+    chown $NOBODY_UID, $NOGROUP_GID, $dir if $IS_ROOT && !($a{setuid} // 1);
+    my ($rc, $out) = run_cmd(30, $APACHE, '-t', '-f', "$dir/httpd.conf");
+    die "bench: configuration of '$name' does not pass apache2 -t:\n$out"
+        if $rc != 0;
+    return { name => $name, dir => $dir, port => $port,
+             conf => "$dir/httpd.conf", log => "$dir/error.log" };
+}
+
+# Start an instance in its own process group, so that it and its children
+# can be stopped by id whatever happens to the script.  Normally
+# "apache2 -D FOREGROUND", up once it accepts a connection.  With
+# %a = (wrap => [valgrind ...]) it is "WRAP apache2 -X" as nobody, up once
+# its pid file is written (the listener is open by then): a probing
+# connection would be counted.
+sub start_instance {
+    my ($inst, %a) = @_;
+    my @cmd = $a{wrap} ? (@{$a{wrap}}, $APACHE, '-X', '-f', $inst->{conf})
+                       : ($APACHE, '-f', $inst->{conf}, '-D', 'FOREGROUND');
+    my $pid = fork;
+    die "bench: fork: $!\n" unless defined $pid;
+    if (!$pid) {
+        setpgrp(0, 0);
+        if ($a{wrap} && $IS_ROOT) {
+            $) = "$NOGROUP_GID $NOGROUP_GID";
+            POSIX::setgid($NOGROUP_GID) or POSIX::_exit(126);
+            POSIX::setuid($NOBODY_UID) or POSIX::_exit(126);
+        }
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', "$inst->{dir}/console.log";
+        open STDERR, '>&', \*STDOUT;
+        exec { $cmd[0] } @cmd;
+        POSIX::_exit(127);
+    }
+    $SERVERS{$pid} = $inst->{name};
+    $inst->{pid} = $pid;
+    my $timeout = $a{wrap} ? 120 : 30;
+    my $deadline = time + $timeout;
+    while (time < $deadline) {
+        if (waitpid($pid, POSIX::WNOHANG()) == $pid) {
+            delete $SERVERS{$pid};
+            die "bench: instance '$inst->{name}' exited at startup:\n"
+                . slurp($inst->{log}) . slurp("$inst->{dir}/console.log");
+        }
+        if ($a{wrap}) {
+            if (-s "$inst->{dir}/httpd.pid") { sleep 0.5; return $inst }
+        }
+        elsif (my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                             PeerPort => $inst->{port},
+                                             Proto => 'tcp', Timeout => 1)) {
+            close $s;
+            return $inst;
+        }
+        sleep 0.1;
+    }
+    stop_instance($inst);
+    die "bench: instance '$inst->{name}' not up after ${timeout}s:\n"
+        . slurp($inst->{log}) . slurp("$inst->{dir}/console.log");
+}
+
+sub stop_server {
+    my ($pid) = @_;
+    return unless $SERVERS{$pid};
+    kill 'TERM', $pid;
+    my $deadline = time + 15;
+    while (time < $deadline) {
+        last if waitpid($pid, POSIX::WNOHANG()) == $pid;
+        sleep 0.1;
+    }
+    if (kill 0, $pid) {
+        kill 'KILL', -$pid;     # the group start_instance created for it
+        waitpid($pid, 0);
+    }
+    delete $SERVERS{$pid};
+}
+
+sub stop_instance {
+    my ($inst) = @_;
+    stop_server(delete $inst->{pid}) if $inst->{pid};
+}
+
+sub url_of {
+    my ($inst, $path) = @_;
+    return "http://127.0.0.1:$inst->{port}$path";
+}
+
+# ---------------------------------------------------------------------------
+# Load generators.  A cell says what to send: tool (wrk, ab, h2load), inst,
+# path, and optionally method, headers, lua (wrk script in bench/lua/),
+# body (ab: POST this file), keepalive (ab -k), refused (a 4xx is the
+# expected answer), connections, threads, streams, timeout.  load($cell,
+# secs => S) or load($cell, n => N) returns { rps, total, bad, errors, out }:
+# bad counts answers of the wrong class, errors socket errors.  load_start
+# and load_end do the same in two halves, for a script that acts on the
+# server while the load runs.
+# ---------------------------------------------------------------------------
+
+sub load_start {
+    my ($c, %a) = @_;
+    my $conns = $c->{connections} // $OPT{connections};
+    my @cmd;
+    if ($c->{tool} eq 'wrk') {
+        @cmd = ('wrk', '-t', $c->{threads} // $OPT{threads}, '-c', $conns,
+                '-d', "$a{secs}s", '--timeout', ($c->{timeout} // 5) . 's');
+        push @cmd, '-s', "$BENCH/lua/$c->{lua}" if $c->{lua};
+    }
+    elsif ($c->{tool} eq 'ab') {
+        # -t implies -n 50000; the -n after it lifts that ceiling.
+        @cmd = ('ab', '-q', '-c', $conns,
+                $a{n} ? ('-n', $a{n}) : ('-t', $a{secs}, '-n', 100_000_000));
+        push @cmd, '-k' if $c->{keepalive};
+        push @cmd, '-p', $c->{body}, '-T', 'application/octet-stream'
+            if $c->{body};
+        push @cmd, '-m', $c->{method} if $c->{method};
+    }
+    else {
+        @cmd = ('h2load', '-t', 1, '-c', $conns,
+                '-m', $c->{streams} // $OPT{streams},
+                $a{n} ? ('-n', $a{n}) : ('-D', $a{secs}),
+                '-d', $BODY1K, '-H', 'content-type: application/octet-stream');
+    }
+    push @cmd, map { ('-H', $_) } @{$c->{headers} || []}
+        unless $c->{tool} eq 'h2load';
+    my ($pid, $fh) = spawn_reader(@cmd, url_of($c->{inst}, $c->{path}));
+    # A count of requests is bounded too: callgrind runs them slowly.
+    return { c => $c, pid => $pid, fh => $fh,
+             timeout => ($a{secs} || 600) + 30 };
+}
+
+sub load_end {
+    my ($h) = @_;
+    my ($rc, $out) = reap($h->{pid}, $h->{fh}, $h->{timeout});
+    my $c = $h->{c};
+    my %r = (rps => 0, total => 0, errors => 0, non2xx => 0, out => $out);
+    if ($c->{tool} eq 'wrk') {
+        $r{rps} = $1 if $out =~ /Requests\/sec:\s+([\d.]+)/;
+        $r{total} = $1 if $out =~ /(\d+) requests in/;
+        $r{non2xx} = $1 if $out =~ /Non-2xx or 3xx responses:\s+(\d+)/;
+        $r{errors} = $1 + $2 + $3 + $4 if $out =~
+            /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/;
+    }
+    elsif ($c->{tool} eq 'ab') {
+        $r{rps} = $1 if $out =~ /Requests per second:\s+([\d.]+)/;
+        $r{total} = $1 if $out =~ /Complete requests:\s+(\d+)/;
+        $r{non2xx} = $1 if $out =~ /Non-2xx responses:\s+(\d+)/;
+        # ab counts responses still in flight at the time limit as non-2xx.
+        $r{non2xx} = $r{total} if $r{non2xx} > $r{total};
+        $r{errors} = $1 if $out =~ /Failed requests:\s+(\d+)/;
+    }
+    else {
+        $r{rps} = $1 if $out =~ /finished in [\d.]+\w*, ([\d.]+) req\/s/;
+        if ($out =~ /requests: \d+ total, \d+ started, (\d+) done, \d+ succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/) {
+            $r{total} = $1;
+            $r{errors} = $2 + $3 + $4;
+        }
+        $r{non2xx} = $r{total} - $1 if $out =~ /status codes: (\d+) 2xx/;
+    }
+    $r{bad} = $c->{refused} ? $r{total} - $r{non2xx} : $r{non2xx};
+    $r{errors}++ if $rc != 0;
+    return \%r;
+}
+
+sub load {
+    return load_end(load_start(@_));
+}
+
+sub measure {
+    my ($c, $secs) = @_;
+    my $r = load($c, secs => $secs);
+    die "bench: $c->{tool} against '$c->{label}' measured nothing:\n$r->{out}"
+        unless $r->{rps};
+    return $r;
+}
+
+# Measure the cells A B C, C B A, A B C ... for $rounds rounds of $secs
+# seconds (the reversal cancels a steady drift), after one unrecorded
+# warm-up of $warmup seconds each.  The warm-up is also the check that the
+# setup is what the figures claim: a cell that answers with the wrong class
+# there (200 where 411 is meant, or the reverse) stops the run.  Returns
+# (label => [rate per round], [warnings]).
+sub run_series {
+    my ($cells, $rounds, $secs, $warmup) = @_;
+    my (%v, %p, @warn);
+    for my $c (@$cells) {
+        my $r = measure($c, $warmup);
+        die sprintf("bench: %s answered %d of %d requests with the wrong "
+                    . "class in the warm-up: not measuring a broken setup\n",
+                    $c->{label}, $r->{bad}, $r->{total})
+            if $r->{bad} > $r->{total} / 100;
+    }
+    for my $round (1 .. $rounds) {
+        my %this;
+        for my $c ($round % 2 ? @$cells : reverse @$cells) {
+            my $r = measure($c, $secs);
+            $this{$c->{label}} = $r->{rps};
+            $p{$c->{label}}{$_} += $r->{$_} for qw(bad errors);
+        }
+        push @{$v{$_->{label}}}, $this{$_->{label}} for @$cells;
+        printf "  round %d/%d: %s\n", $round, $rounds,
+            join('  ', map { sprintf('%s %.0f/s', $_, $this{$_}) }
+                       map { $_->{label} } @$cells);
+    }
+    for my $c (map { $_->{label} } @$cells) {
+        printf "  %-28s median %8.0f req/s  [%.0f-%.0f]\n", $c,
+            median(@{$v{$c}}), (sort { $a <=> $b } @{$v{$c}})[0, -1];
+        push @warn, sprintf('WARNING %s: %d answers of the wrong class, %d '
+                            . 'errors over all rounds', $c, $p{$c}{bad},
+                            $p{$c}{errors})
+            if $p{$c}{bad} || $p{$c}{errors};
+    }
+    print "  $_\n" for @warn;
+    return (\%v, \@warn);
+}
+
+sub machine {
+    my %m;
+    my $cpu = slurp('/proc/cpuinfo');
+    ($m{cpu}) = $cpu =~ /^model name\s*:\s*(.*)$/m;
+    $m{cpu} //= 'unknown';
+    $m{cores} = () = $cpu =~ /^processor\s*:/mg;
+    ($m{apache}) = (run_cmd(10, $APACHE, '-v'))[1] =~ /^Server version:\s*(.*)$/m;
+    $m{apache} //= 'unknown';
+    $m{date} = POSIX::strftime('%Y-%m-%d %H:%M UTC', gmtime);
+    $m{kernel} = (POSIX::uname())[2];
+    $m{module} = $MODULE_INFO;
+    return \%m;
+}
+
+1;
