@@ -494,18 +494,26 @@ int lr_fixups(request_rec *r)
     void **judged;
     int counted;
 
-    if (r->main || !(judged = lr_judged(r)) || *judged == r->per_dir_config) {
+    if (r->main) {
         return DECLINED;
     }
     rq = ap_get_module_config(r->request_config, &length_required_module);
-    if (rq && rq->body->status) {
-        return DECLINED;
+    if (rq) {
+        if (rq->body->status) {
+            return DECLINED;
+        }
+        if ((rq->body->cap_on || rq->body->cap_logonly)
+            && !lr_counting_on(r, rq->body)) {
+            /* A fast redirect dropped the count filter (even one that
+             * kept the configuration, as a subrequest for a file of the
+             * same directory does).
+             */
+            ap_add_input_filter_handle(lr_count_filter_handle, rq->body, r,
+                                       r->connection);
+        }
     }
-    if (rq && (rq->body->cap_on || rq->body->cap_logonly)
-        && !lr_counting_on(r, rq->body)) {
-        /* The fast redirect dropped the count filter. */
-        ap_add_input_filter_handle(lr_count_filter_handle, rq->body, r,
-                                   r->connection);
+    if (!(judged = lr_judged(r)) || *judged == r->per_dir_config) {
+        return DECLINED;
     }
     conf = ap_get_module_config(r->per_dir_config, &length_required_module);
     if (!(p = lr_policy_for(r, lr_first(r), conf))) {
@@ -553,6 +561,11 @@ apr_status_t lr_count_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     if (body->cap_on && body->seen > body->cap_on) {
         lr_refusal_mark(f->r, LR_REASON_STREAMED, body->cap_on);
         body->cut_handler = f->r->handler ? f->r->handler : "(none)";
+        /* A handler that streams its answer (mod_reflector) has sent its
+         * status line already: whatever it returns now, that is what the
+         * client got.
+         */
+        body->cut_status = f->r->sent_bodyct ? f->r->status : 0;
         apr_brigade_cleanup(bb);
         return APR_ENOSPC;
     }
@@ -584,6 +597,7 @@ int lr_log_transaction(request_rec *r)
 {
     const lr_req *rq = NULL;
     request_rec *x, *last = r;
+    int status;
 
     for (x = r; x; x = x->next) {
         const lr_req *xq = ap_get_module_config(x->request_config,
@@ -596,7 +610,8 @@ int lr_log_transaction(request_rec *r)
     if (!rq || !rq->body->cut_handler) {
         return DECLINED;
     }
-    if (last->status == HTTP_REQUEST_ENTITY_TOO_LARGE) {
+    status = rq->body->cut_status ? rq->body->cut_status : last->status;
+    if (status == HTTP_REQUEST_ENTITY_TOO_LARGE) {
         lr_refusal_report(r, LR_REASON_STREAMED, -1, rq->body->cap, NULL);
         return DECLINED;
     }
@@ -609,6 +624,6 @@ int lr_log_transaction(request_rec *r)
                   "handler saw part of the body (LengthRequiredChunked "
                   "Buffer refuses before the handler runs)",
                   r->method, r->uri, r->useragent_ip, rq->body->cap,
-                  rq->body->cut_handler, last->status);
+                  rq->body->cut_handler, status);
     return DECLINED;
 }

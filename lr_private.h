@@ -185,6 +185,7 @@ typedef struct {
     int counted;                /* counted as judged */
     const char *cut_handler;    /* handler reading when the cap cut the
                                  * streamed body, or NULL */
+    int cut_status;             /* the status already sent by then, or 0 */
 } lr_body;
 
 /* The module's request_config: the body state, shared along the chain of
