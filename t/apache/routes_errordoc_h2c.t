@@ -16,7 +16,7 @@ use Apache::TestUtil;
 use LRTest qw(:all);
 use LRRoutes qw(:all);
 
-plan tests => 1 + 3 * 25;
+plan tests => 1 + 3 * 28;
 
 my $BIG = 200_000;
 
@@ -97,5 +97,18 @@ for my $kind (@kinds) {
                  "no Transfer-Encoding and no body bytes (of the $sent sent)");
         ok t_cmp(scalar(grep { $_->{script} =~ m{^/rt-ed-} } @runs), 0,
                  'the refused request\'s own CGI never ran');
+    }
+
+    {
+        my ($res, $tag) = refused('remote', $name, %opt);
+        my $url = $status == 411
+            ? 'http://errors.example.invalid/length-required'
+            : 'http://errors.example.invalid/too-large';
+        ok t_cmp($res->{status}, 302,
+                 "h2c remote ErrorDocument, $name: 302 (httpd's form for it)");
+        ok t_cmp($res->{out}, qr/recv \(stream_id=\d+\) location: \Q$url\E/,
+                 "location: $url");
+        ok t_cmp(scalar(runs_after($tag)), 0,
+                 'no CGI ran for the refused request');
     }
 }
