@@ -65,7 +65,8 @@ my $tmp;
 # with nghttp.  $opt{body}: the body, sent with content-length, or without
 # it when $opt{stream} is true; $opt{headers}: extra "name: value" strings.
 # Returns status (0 when none came), http2 (the response had the :status
-# pseudo-header, which only HTTP/2 has), body and the nghttp output.
+# pseudo-header, which only HTTP/2 has) and out, the nghttp output: its
+# frame trace, response headers included, and the response body.
 sub h2 {
     my ($vhost, $method, $path, %opt) = @_;
     $tmp ||= tempdir(CLEANUP => 1);
@@ -85,10 +86,8 @@ sub h2 {
     my $cmd = join ' ', map { "'$_'" } @args;
     my $out = `$cmd 2>&1 </dev/null`;
     my ($status) = $out =~ /recv \(stream_id=\d+\) :status: (\d{3})/;
-    # Without -n, nghttp prints the response body after its frame trace.
-    my ($body) = $out =~ /\[\s*[\d.]+\] recv DATA frame.*?\n(.*)\z/s;
     return { status => $status // 0, http2 => defined $status ? 1 : 0,
-             out => $out, body => $body // '' };
+             out => $out };
 }
 
 # The module's counters (the LengthRequired* keys of mod_status's ?auto
