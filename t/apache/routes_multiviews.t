@@ -1,0 +1,69 @@
+# Issue 10: MultiViews keeps the streamed cap.  rt-stream is On with
+# LengthRequiredChunked Allow and a 1K cap, so a streamed body is counted
+# as it arrives and the read fails with 413 past 1024 bytes.  /rt-stream/log
+# is mapped to log.cgi by MultiViews (MultiviewsMatch Handlers), a fast
+# internal redirect that takes the main request's input filters away; the
+# cap must hold on it as it does on the direct URL and on DirectoryIndex.
+# log.cgi is the recording CGI: it records how many body bytes it read.
+use strict;
+use warnings FATAL => 'all';
+
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+
+use Apache::Test;
+use Apache::TestUtil;
+use LRTest qw(:all);
+use LRRoutes qw(:all);
+
+plan tests => 4 * 2 + 3 * 3;
+
+my $BIG = 100_000;
+
+# [what, path, bytes, status]
+my @cases = (
+    ['MultiViews /rt-stream/log', '/rt-stream/log', $BIG, 413],
+    ['control: the direct URL /rt-stream/log.cgi', '/rt-stream/log.cgi',
+     $BIG, 413],
+    ['control: DirectoryIndex /rt-stream/', '/rt-stream/', $BIG, 413],
+    ['control: MultiViews /rt-stream/log, under the cap', '/rt-stream/log',
+     1000, 200],
+);
+
+sub check_cgi {
+    my ($tag, $bytes, $status) = @_;
+    my @runs = runs_after($tag);
+    if ($status == 200) {
+        ok t_cmp(join(' ', starts(@runs), max_read(@runs)), "1 $bytes",
+                 "log.cgi ran once and read all $bytes bytes");
+    }
+    else {
+        ok t_cmp(max_read(@runs) <= 1024, 1,
+                 "log.cgi was given at most the 1024 bytes of the cap, of "
+                 . "the $bytes sent (it read " . max_read(@runs) . ')');
+    }
+}
+
+# HTTP/1.1, chunked.
+for my $c (@cases) {
+    my ($what, $path, $bytes, $status) = @$c;
+    my $tag = tag('rt-mv');
+    my $res = raw_request('lr_routes', http_request(POST => "$path?$tag",
+        headers => ['Transfer-Encoding: chunked', 'Connection: close'],
+        body => chunked(('m' x 1000) x ($bytes / 1000))), timeout => 20);
+    ok t_cmp($res->{status}, $status,
+             "$what: chunked POST of $bytes bytes, Allow and a 1K cap: $status");
+    check_cgi($tag, $bytes, $status);
+}
+
+# HTTP/2 without content-length (a streamed body).
+for my $c (@cases[0, 1, 3]) {
+    my ($what, $path, $bytes, $status) = @$c;
+    my $tag = tag('rt-mv-h2');
+    my $res = h2('lr_routes', 'POST', "$path?$tag",
+                 body => 'n' x $bytes, stream => 1);
+    ok t_cmp($res->{status}, $status,
+             "h2c $what: $bytes bytes without content-length: $status");
+    ok t_cmp($res->{http2}, 1, 'the exchange was HTTP/2');
+    check_cgi($tag, $bytes, $status);
+}

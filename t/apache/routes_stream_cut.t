@@ -1,0 +1,83 @@
+# Issue 10: the log and the counters tell the truth when a streamed body is
+# cut at the cap.  Under LengthRequiredChunked Allow with a 64K cap
+# (/rt-cut-*), a chunked body of 100,000 bytes makes the read fail past
+# 65,536 bytes.  mod_cgid turns the failed read into a 413: that is a
+# refusal (LR00001, LengthRequiredStreamTooLarge).  mod_reflector ignores
+# it and answers 200: the client never got a 413, so the module must not
+# log or count one; it logs at warn under LR00005 what did happen (the
+# handler, the status it sent, the body cut at the limit) and counts
+# LengthRequiredStreamCut.  PHP-FPM: routes_stream_cut_fpm.t.
+use strict;
+use warnings FATAL => 'all';
+
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+
+use Apache::Test;
+use Apache::TestUtil;
+use LRTest qw(:all);
+use LRRoutes qw(:all);
+
+plan tests => 9 + 6;
+
+my $BIG = 100_000;
+
+sub post_stream {
+    my ($path) = @_;
+    return raw_request('lr_routes', http_request(POST => $path,
+        headers => ['Transfer-Encoding: chunked', 'Connection: close'],
+        body => chunked(('c' x 1000) x ($BIG / 1000))), timeout => 20);
+}
+
+sub delta {
+    my ($before, $after, $key) = @_;
+    return undef unless defined $after->{$key};
+    return $after->{$key} - ($before->{$key} // 0);
+}
+
+# mod_reflector: cut at the cap, answers 200 anyway.
+{
+    my $tag = tag('rt-cut-reflector');
+    my $before = counters('lr_routes');
+    my $res = post_stream("/rt-cut-reflector/$tag");
+    request_finished($tag);
+    my $after = counters('lr_routes');
+    ok t_cmp($res->{status}, 200,
+             "reflector, chunked $BIG bytes past a 64K cap: the client gets "
+             . '200 (mod_reflector ignores the failed read)');
+    ok t_cmp(scalar error_lines(qr/LR00001: refused .*\Q$tag\E/), 0,
+             'no "LR00001: refused" line: the client got no refusal');
+    my @cut = error_lines(qr/LR00005:.*\Q$tag\E/);
+    ok t_cmp(scalar @cut, 1, 'one LR00005 line names the request\'s URI');
+    my $line = $cut[0] // '';
+    ok t_cmp($line, qr/\[length_required:warn\]/, 'logged at warn');
+    ok t_cmp($line, qr/\breflector\b/, 'it names the handler (reflector)');
+    ok t_cmp($line, qr/\b200\b/, 'and the status it sent (200)');
+    ok t_cmp($line, qr/cut at the limit/, 'and says the body was cut at the limit');
+    ok t_cmp(delta($before, $after, 'LengthRequiredStreamCut'), 1,
+             'mod_status: LengthRequiredStreamCut went up by 1');
+    ok t_cmp(delta($before, $after, 'LengthRequiredStreamTooLarge'), 0,
+             'and LengthRequiredStreamTooLarge did not change');
+}
+
+# Control: mod_cgid answers the failed read with 413, a real refusal.
+{
+    my $tag = tag('rt-cut-cgi');
+    my $before = counters('lr_routes');
+    my $res = post_stream("/rt-cut-cgi/$tag");
+    my @runs = runs_after($tag);
+    my $after = counters('lr_routes');
+    ok t_cmp($res->{status}, 413,
+             "control: CGI, chunked $BIG bytes past a 64K cap: 413");
+    ok t_cmp(max_read(@runs) <= 65536, 1,
+             'the CGI was given no more than the 65536 bytes of the cap (it '
+             . 'read ' . max_read(@runs) . ')');
+    ok t_cmp(scalar error_lines(qr/LR00001: refused .*\Q$tag\E.* with 413/), 1,
+             'the "LR00001: refused ... with 413" line is logged');
+    ok t_cmp(scalar error_lines(qr/LR00005:.*\Q$tag\E/), 0, 'and no LR00005 line');
+    ok t_cmp(delta($before, $after, 'LengthRequiredStreamTooLarge'), 1,
+             'mod_status: LengthRequiredStreamTooLarge went up by 1');
+    ok t_cmp(($after->{LengthRequiredStreamCut} // 0)
+             - ($before->{LengthRequiredStreamCut} // 0), 0,
+             'and LengthRequiredStreamCut did not change');
+}

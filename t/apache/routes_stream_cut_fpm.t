@@ -1,0 +1,129 @@
+# Issue 10, the honest log for an Allow-mode cut, with a real PHP-FPM
+# behind mod_proxy_fcgi (/rt-cut-fcgi/cut.php, LengthRequiredChunked Allow,
+# a 64K cap).  mod_proxy_fcgi ignores the failed read of a chunked body cut
+# at the cap and PHP answers 200, so the module must not log a refusal
+# (LR00001) or count LengthRequiredStreamTooLarge; it logs LR00005 at warn
+# (the handler, the status sent, the body cut at the limit) and counts
+# LengthRequiredStreamCut.
+#
+# The test starts a private PHP-FPM pool of its own (Debian's php-fpm,
+# run as the test user) on the Unix socket routes.conf.in names, and stops
+# it at the end.
+use strict;
+use warnings FATAL => 'all';
+
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+
+use Apache::Test;
+use Apache::TestUtil;
+use File::Path qw(make_path remove_tree);
+use POSIX ();
+use Time::HiRes qw(sleep);
+use LRTest qw(:all);
+use LRRoutes qw(:all);
+
+my ($fpm) = grep { -x } '/usr/sbin/php-fpm8.2', sort glob '/usr/sbin/php-fpm*';
+
+plan tests => 3 + 8,
+    need { 'php-fpm (Debian package php-fpm, /usr/sbin/php-fpm8.2) is '
+           . 'not installed' => defined $fpm };
+
+my $logs = Apache::Test::vars('t_logs');
+my $sock = "$logs/routes-fpm.sock";
+my $dir = "$logs/routes-fpm";
+remove_tree($dir);
+make_path($dir);
+unlink $sock;
+
+open my $fh, '>', "$dir/php-fpm.conf" or die "$dir/php-fpm.conf: $!";
+print $fh <<"CONF";
+[global]
+pid = $dir/php-fpm.pid
+error_log = $dir/php-fpm.log
+daemonize = no
+
+[routes]
+listen = $sock
+listen.mode = 0666
+pm = static
+pm.max_children = 2
+clear_env = no
+CONF
+close $fh or die $!;
+
+my $pid = fork // die "fork: $!";
+if (!$pid) {
+    open STDIN, '<', '/dev/null';
+    open STDOUT, '>>', "$dir/php-fpm.out";
+    open STDERR, '>&', \*STDOUT;
+    exec($fpm, '-F', '-y', "$dir/php-fpm.conf", '-p', $dir)
+        or POSIX::_exit(127);
+}
+END {
+    if ($pid) {
+        kill 'TERM', $pid;
+        waitpid $pid, 0;
+    }
+}
+for (1 .. 100) {
+    last if -S $sock;
+    sleep 0.1;
+}
+ok t_cmp(-S $sock ? 1 : 0, 1,
+         "the private PHP-FPM pool ($fpm) listens on $sock (else see "
+         . "$dir/php-fpm.log)");
+
+# Without "Connection: close", as curl sends it: mod_proxy_fcgi reads
+# only the first 16 KB of a chunked body, and httpd reads (and throws
+# away) the rest at the end of the request to keep the connection, which
+# is where it passes the cap.  The server may keep the connection open
+# after the response, so the exchange is cut short after a few seconds.
+sub post_stream {
+    my ($path, $bytes, @headers) = @_;
+    return raw_request('lr_routes', http_request(POST => $path,
+        headers => ['Transfer-Encoding: chunked', @headers],
+        body => chunked(('p' x 1000) x ($bytes / 1000))), timeout => 6);
+}
+
+sub delta {
+    my ($before, $after, $key) = @_;
+    return undef unless defined $after->{$key};
+    return $after->{$key} - ($before->{$key} // 0);
+}
+
+# Control: a small chunked body reaches PHP whole (mod_proxy_fcgi
+# prefetches up to 16 KB of it and sends its length).
+{
+    my $tag = tag('rt-cut-fpm-small');
+    my $res = post_stream("/rt-cut-fcgi/cut.php/$tag", 2000,
+                          'Connection: close');
+    ok t_cmp($res->{status}, 200, 'control: chunked 2000 bytes to PHP-FPM: 200');
+    ok t_cmp($res->{body}, qr/^LR-ROUTES-PHP read=2000 /,
+             'control: PHP ran and read the 2000 bytes');
+}
+
+{
+    my $tag = tag('rt-cut-fpm');
+    my $before = counters('lr_routes');
+    my $res = post_stream("/rt-cut-fcgi/cut.php/$tag", 100_000);
+    request_finished($tag);
+    my $after = counters('lr_routes');
+    ok t_cmp($res->{status}, 200,
+             'PHP-FPM, chunked 100000 bytes past a 64K cap: the client gets '
+             . '200 (mod_proxy_fcgi ignores the failed read)');
+    ok t_cmp(scalar error_lines(qr/LR00001: refused .*\Q$tag\E/), 0,
+             'no "LR00001: refused" line: the client got no refusal');
+    my @cut = error_lines(qr/LR00005:.*\Q$tag\E/);
+    ok t_cmp(scalar @cut, 1, 'one LR00005 line names the request\'s URI');
+    my $line = $cut[0] // '';
+    ok t_cmp($line, qr/\[length_required:warn\]/, 'logged at warn');
+    ok t_cmp($line, qr/proxy:\S*fcgi:\/\/localhost/,
+             'it names the handler (proxy:unix:...|fcgi://localhost)');
+    ok t_cmp($line, qr/\b200\b/, 'and the status it sent (200)');
+    ok t_cmp($line, qr/cut at the limit/, 'and says the body was cut at the limit');
+    ok t_cmp([delta($before, $after, 'LengthRequiredStreamCut'),
+              delta($before, $after, 'LengthRequiredStreamTooLarge')], [1, 0],
+             'mod_status: LengthRequiredStreamCut +1, '
+             . 'LengthRequiredStreamTooLarge unchanged');
+}

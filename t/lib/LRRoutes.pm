@@ -1,0 +1,106 @@
+package LRRoutes;
+# Helpers of the route tests (issue 10, t/conf/routes.conf.in): the runs
+# the recording CGI (cgi-bin/record.pl) logged, HTTP/2 requests with
+# nghttp, and the module's mod_status counters.  Built on LRTest.
+use strict;
+use warnings FATAL => 'all';
+
+use Exporter 'import';
+use File::Temp qw(tempdir);
+
+use Apache::Test ();
+use LRTest qw(log_lines wait_for_lines request_finished raw_request
+              http_request);
+
+our @EXPORT_OK = qw(runs runs_after starts max_read h2 counters);
+our %EXPORT_TAGS = (all => \@EXPORT_OK);
+
+# The lines record.pl wrote for $tag (in the URI or in X-LR-Tag), each a
+# hash: what (start, end or term) and the fields of the line.
+sub runs {
+    my ($tag) = @_;
+    my @runs;
+    for my $line (grep { /\Q$tag\E/ } log_lines('routes_runs.log')) {
+        my ($what, $rest) = split / /, $line, 2;
+        my %r = (what => $what, line => $line);
+        $r{$1} = $2 while $rest =~ /\b(\w+)=(\S*)/g;
+        push @runs, \%r;
+    }
+    return @runs;
+}
+
+# The runs for $tag once the request is over: waits until lr_log has the
+# request (httpd logs it when it is done with it, error document and
+# proxied backend included), then until every run that started has ended
+# (a CGI stopped by httpd may finish its line a little later).
+sub runs_after {
+    my ($tag) = @_;
+    request_finished($tag);
+    my @runs;
+    for (1 .. 50) {
+        @runs = runs($tag);
+        my $started = grep { $_->{what} eq 'start' } @runs;
+        my $done = grep { $_->{what} ne 'start' } @runs;
+        last if $done >= $started;
+        select undef, undef, undef, 0.1;
+    }
+    return @runs;
+}
+
+# How many times the CGI started, among @runs.
+sub starts {
+    return scalar grep { $_->{what} eq 'start' } @_;
+}
+
+# The most body bytes any of @runs read (0 when there was none).
+sub max_read {
+    my $max = 0;
+    for (@_) { $max = $_->{read} if $_->{read} > $max }
+    return $max;
+}
+
+my $tmp;
+
+# An HTTP/2 request over h2c (prior knowledge) to the virtual host $vhost
+# with nghttp.  $opt{body}: the body, sent with content-length, or without
+# it when $opt{stream} is true; $opt{headers}: extra "name: value" strings.
+# Returns status (0 when none came), http2 (the response had the :status
+# pseudo-header, which only HTTP/2 has) and out, the nghttp output: its
+# frame trace, response headers included, and the response body.
+sub h2 {
+    my ($vhost, $method, $path, %opt) = @_;
+    $tmp ||= tempdir(CLEANUP => 1);
+    my $port = Apache::Test::vars("${vhost}_port")
+        or die "no port for $vhost\n";
+    my @args = ('nghttp', '-v', '-t', '30', '-H', ":method: $method");
+    push @args, map { ('-H', $_) } @{ $opt{headers} || [] };
+    if (defined $opt{body}) {
+        my $data = "$tmp/data";
+        open my $fh, '>', $data or die "$data: $!";
+        print $fh $opt{body};
+        close $fh;
+        push @args, '--no-content-length' if $opt{stream};
+        push @args, '-d', $data;
+    }
+    push @args, "http://127.0.0.1:$port$path";
+    my $cmd = join ' ', map { "'$_'" } @args;
+    my $out = `$cmd 2>&1 </dev/null`;
+    my ($status) = $out =~ /recv \(stream_id=\d+\) :status: (\d{3})/;
+    return { status => $status // 0, http2 => defined $status ? 1 : 0,
+             out => $out };
+}
+
+# The module's counters (the LengthRequired* keys of mod_status's ?auto
+# page) on $vhost, which serves mod_status at /rt-status: totals only.
+sub counters {
+    my ($vhost) = @_;
+    my $res = raw_request($vhost, http_request(GET => '/rt-status?auto',
+        headers => ['Connection: close']));
+    my %v;
+    for (split /\r?\n/, $res->{body}) {
+        $v{$1} = $2 if /^(LengthRequired\w+): (\d+)$/;
+    }
+    return \%v;
+}
+
+1;
