@@ -26,6 +26,7 @@
 
 ap_filter_rec_t *lr_count_filter_handle;
 ap_filter_rec_t *lr_gone_filter_handle;
+ap_filter_rec_t *lr_status_filter_handle;
 apr_size_t lr_judged_note;
 
 /* Indexed by lr_reason_e.  A reason whose counter is LR_C_STRICT is
@@ -439,6 +440,8 @@ static int lr_inherit(request_rec *r)
         if (rq->body->status) {
             ap_add_input_filter_handle(lr_gone_filter_handle, NULL, r,
                                        r->connection);
+            ap_add_output_filter_handle(lr_status_filter_handle, rq->body, r,
+                                        r->connection);
             return 1;
         }
         if (rq->body->cap_on || rq->body->cap_logonly) {
@@ -584,6 +587,24 @@ apr_status_t lr_gone_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     }
     APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
     return APR_SUCCESS;
+}
+
+/* On the redirects of a refused request (its ErrorDocument): a handler
+ * that sets a success status of its own (mod_proxy passes on its
+ * backend's 200) would hide the refusal from the client.  The client gets
+ * the refusal's status with the error document's body, as from a CGI or a
+ * static file.
+ */
+apr_status_t lr_status_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    const lr_body *body = f->ctx;
+
+    if (ap_is_HTTP_SUCCESS(f->r->status)) {
+        f->r->status = body->status;
+        f->r->status_line = NULL;
+    }
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
 }
 
 /* When the request is over, say what became of a streamed body that the

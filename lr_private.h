@@ -233,6 +233,7 @@ void lr_framing_scan(lr_framing *fr, const char *data, apr_size_t len);
  */
 extern ap_filter_rec_t *lr_count_filter_handle;
 extern ap_filter_rec_t *lr_gone_filter_handle;
+extern ap_filter_rec_t *lr_status_filter_handle;
 extern apr_size_t lr_judged_note;
 int lr_header_parser(request_rec *r);
 int lr_fixups(request_rec *r);
@@ -243,6 +244,7 @@ apr_status_t lr_count_filter(ap_filter_t *f, apr_bucket_brigade *bb,
 apr_status_t lr_gone_filter(ap_filter_t *f, apr_bucket_brigade *bb,
                             ap_input_mode_t mode, apr_read_type_e block,
                             apr_off_t readbytes);
+apr_status_t lr_status_filter(ap_filter_t *f, apr_bucket_brigade *bb);
 lr_req *lr_req_get(request_rec *r);
 int lr_refuse(request_rec *r, lr_reason_e reason, apr_off_t declared,
               apr_off_t cap, const char *what);

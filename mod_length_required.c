@@ -53,6 +53,7 @@
 
 #define LR_COUNT_FILTER     "LENGTH_REQUIRED_COUNT"
 #define LR_GONE_FILTER      "LENGTH_REQUIRED_GONE"
+#define LR_STATUS_FILTER    "LENGTH_REQUIRED_STATUS"
 #define LR_JSON_FILTER      "LENGTH_REQUIRED_JSON"
 #define LR_FRAMING_FILTER   "LENGTH_REQUIRED_FRAMING"
 
@@ -474,6 +475,10 @@ static void lr_register_hooks(apr_pool_t *p)
     lr_gone_filter_handle =
         ap_register_input_filter(LR_GONE_FILTER, lr_gone_filter, NULL,
                                  AP_FTYPE_PROTOCOL - 1);
+    /* Above HTTP_HEADER (a protocol filter), which sends the status. */
+    lr_status_filter_handle =
+        ap_register_output_filter(LR_STATUS_FILTER, lr_status_filter, NULL,
+                                  AP_FTYPE_PROTOCOL - 1);
     lr_json_filter_handle =
         ap_register_output_filter(LR_JSON_FILTER, lr_json_filter, NULL,
                                   AP_FTYPE_RESOURCE);
