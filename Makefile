@@ -15,9 +15,18 @@ SO      = .libs/$(MODULE).so
 CWARN   = -Wc,-Wall -Wc,-Wextra -Wc,-Wno-unused-parameter -Wc,-Wshadow \
           -Wc,-Wstrict-prototypes -Wc,-Wmissing-prototypes
 
+# The project's one version string: VERSION is the only place to change it.
+# It reaches the C code as the string macro LR_VERSION (the quotes survive
+# two shells: apxs's and libtool's), and debian/changelog via make deb.
+VERSION := $(shell cat VERSION)
+CWARN   += -Wc,-DLR_VERSION='\"$(VERSION)\"'
+
 .PHONY: all run test test-valgrind fuzz bench install clean
 
 all: $(SO)
+
+# A new version string must rebuild the module that reports it.
+$(SO): VERSION
 
 $(SO): $(MODULE).c
 	@./scripts/deps build
