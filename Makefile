@@ -7,6 +7,7 @@
 #   make fuzz       libFuzzer on every parser (FUZZ_SECONDS per parser)
 #   make install    apxs -i, plus conf/ into Debian's mods-available
 #   make bench      side-by-side benchmarks (bench/run; see bench/README.md)
+#   make deb        the Debian package, from a clean copy, into build/ (lintian)
 #   make clean
 
 APXS    ?= apxs
@@ -74,3 +75,10 @@ install: $(SO)
 clean:
 	rm -rf .libs *.la *.lo *.slo *.o fuzz/build t/logs t/logs.failed t/conf/httpd.conf \
 	    t/conf/extra.conf t/conf/apache_test_config.pm t/htdocs/index.html
+
+# The Debian package libapache2-mod-length-required (scripts/build-deb).
+.PHONY: deb
+deb:
+	@./scripts/deps deb
+	./scripts/build-deb
+
