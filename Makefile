@@ -8,6 +8,8 @@
 #   make install    apxs -i, plus conf/ into Debian's mods-available
 #   make bench      side-by-side benchmarks (bench/run; see bench/README.md)
 #   make deb        the Debian package, from a clean copy, into build/ (lintian)
+#   make test-package  (root) install the .deb into this machine's Apache,
+#                   try it on 127.0.0.1:86xx, purge it, check nothing is left
 #   make clean
 
 APXS    ?= apxs
@@ -82,3 +84,7 @@ deb:
 	@./scripts/deps deb
 	./scripts/build-deb
 
+# Root only: it installs and purges the package (scripts/test-package).
+.PHONY: test-package
+test-package:
+	./scripts/test-package
