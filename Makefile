@@ -28,9 +28,6 @@ CWARN   += -Wc,-DLR_VERSION='\"$(VERSION)\"'
 
 all: $(SO)
 
-# A new version string must rebuild the module that reports it.
-$(SO): VERSION
-
 $(SO): $(MODULE).c
 	@./scripts/deps build
 	$(APXS) -c $(CWARN) $(MODULE).c
@@ -77,6 +74,9 @@ install: $(SO)
 clean:
 	rm -rf .libs *.la *.lo *.slo *.o fuzz/build t/logs t/logs.failed t/conf/httpd.conf \
 	    t/conf/extra.conf t/conf/apache_test_config.pm t/htdocs/index.html
+
+# A new version string must rebuild the module that reports it.
+$(SO): VERSION
 
 # The Debian package libapache2-mod-length-required (scripts/build-deb).
 .PHONY: deb
