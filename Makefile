@@ -7,6 +7,9 @@
 #   make fuzz       libFuzzer on every parser (FUZZ_SECONDS per parser)
 #   make install    apxs -i, plus conf/ into Debian's mods-available
 #   make bench      side-by-side benchmarks (bench/run; see bench/README.md)
+#   make deb        the Debian package, from a clean copy, into build/ (lintian)
+#   make test-package  (root) install the .deb into this machine's Apache,
+#                   try it on 127.0.0.1:86xx, purge it, check nothing is left
 #   make clean
 
 APXS    ?= apxs
@@ -18,6 +21,12 @@ HDRS    = lr_private.h
 CWARN   = -Wc,-Wall -Wc,-Wextra -Wc,-Wno-unused-parameter -Wc,-Wshadow \
           -Wc,-Wstrict-prototypes -Wc,-Wmissing-prototypes \
           -Wc,-Werror=implicit-function-declaration
+
+# The project's one version string: VERSION is the only place to change it.
+# It reaches the C code as the string macro LR_VERSION (the quotes survive
+# two shells: apxs's and libtool's), and debian/changelog via make deb.
+VERSION := $(shell cat VERSION)
+CWARN   += -Wc,-DLR_VERSION='\"$(VERSION)\"'
 
 .PHONY: all run test test-valgrind fuzz bench install clean
 
@@ -69,3 +78,17 @@ install: $(SO)
 clean:
 	rm -rf .libs *.la *.lo *.slo *.o fuzz/build t/logs t/logs.failed t/conf/httpd.conf \
 	    t/conf/extra.conf t/conf/apache_test_config.pm t/htdocs/index.html
+
+# A new version string must rebuild the module that reports it.
+$(SO): VERSION
+
+# The Debian package libapache2-mod-length-required (scripts/build-deb).
+.PHONY: deb
+deb:
+	@./scripts/deps deb
+	./scripts/build-deb
+
+# Root only: it installs and purges the package (scripts/test-package).
+.PHONY: test-package
+test-package:
+	./scripts/test-package
