@@ -452,6 +452,32 @@ static int lr_inherit(request_rec *r)
     return 0;
 }
 
+/* The test every request pays, inlined in each hook: whether the scope
+ * can judge anything at all.  Off (or unset) with no .htaccess value (a
+ * .htaccess under TightenOnly can turn a scope on) judges nothing.
+ */
+#define LR_SCOPE_MAY_JUDGE(conf) \
+    ((conf)->from_htaccess || (conf)->merged.mode > LR_MODE_OFF)
+
+/* Judges r in the scope conf, if that scope judges it (method listed,
+ * policy in force), and notes that this configuration was judged.
+ */
+static int lr_judge_scope(request_rec *r, const lr_dir_conf *conf)
+{
+    const lr_policy *p;
+    void **judged;
+    int counted;
+
+    if (!(p = lr_policy_for(r, lr_first(r), conf))) {
+        return DECLINED;
+    }
+    counted = lr_chain_judged(r);
+    if ((judged = lr_judged(r))) {
+        *judged = r->per_dir_config;
+    }
+    return lr_judge(r, p, counted);
+}
+
 /* The decision, in header_parser: for the initial request, and again for
  * every internal redirect (mod_rewrite, Action, ErrorDocument ...), whose
  * own scope judges the body too.  The redirect of a refused request (its
@@ -460,9 +486,6 @@ static int lr_inherit(request_rec *r)
 int lr_header_parser(request_rec *r)
 {
     const lr_dir_conf *conf;
-    const lr_policy *p;
-    int counted;
-    void **judged;
 
     if (r->main) {
         return DECLINED;
@@ -471,60 +494,55 @@ int lr_header_parser(request_rec *r)
         return DECLINED;
     }
     conf = ap_get_module_config(r->per_dir_config, &length_required_module);
-    if (!(p = lr_policy_for(r, lr_first(r), conf))) {
+    if (!LR_SCOPE_MAY_JUDGE(conf)) {
         return DECLINED;
     }
-    counted = r->prev && lr_chain_judged(r->prev);
-    if ((judged = lr_judged(r))) {
-        *judged = r->per_dir_config;
+    return lr_judge_scope(r, conf);
+}
+
+/* Puts the count filter back on r if a fast redirect dropped it (even one
+ * that kept the configuration, as the lookup of a file in the same
+ * directory does).  Returns whether the body was refused already.
+ */
+static int lr_fixups_body(request_rec *r, const lr_req *rq)
+{
+    if (rq->body->status) {
+        return 1;
     }
-    return lr_judge(r, p, counted);
+    if ((rq->body->cap_on || rq->body->cap_logonly)
+        && !lr_counting_on(r, rq->body)) {
+        ap_add_input_filter_handle(lr_count_filter_handle, rq->body, r,
+                                   r->connection);
+    }
+    return 0;
 }
 
 /* The last fixup before the handler.  DirectoryIndex (mod_dir, in fixups)
  * and MultiViews (mod_negotiation, in type_checker) hand the request the
  * configuration of the file they picked, <Files> and <Directory> sections
  * included, without running header_parser again: that file's scope judges
- * the request here, after authorization and before any handler runs.
- * A request whose configuration did not change since header_parser costs
- * one comparison.
+ * the request here, after authorization and before any handler runs.  A
+ * configuration header_parser has judged already is not judged again.
  */
 int lr_fixups(request_rec *r)
 {
     const lr_dir_conf *conf;
-    const lr_policy *p;
     const lr_req *rq;
     void **judged;
-    int counted;
 
     if (r->main) {
         return DECLINED;
     }
     rq = ap_get_module_config(r->request_config, &length_required_module);
-    if (rq) {
-        if (rq->body->status) {
-            return DECLINED;
-        }
-        if ((rq->body->cap_on || rq->body->cap_logonly)
-            && !lr_counting_on(r, rq->body)) {
-            /* A fast redirect dropped the count filter (even one that
-             * kept the configuration, as a subrequest for a file of the
-             * same directory does).
-             */
-            ap_add_input_filter_handle(lr_count_filter_handle, rq->body, r,
-                                       r->connection);
-        }
-    }
-    if (!(judged = lr_judged(r)) || *judged == r->per_dir_config) {
+    if (rq && lr_fixups_body(r, rq)) {
         return DECLINED;
     }
     conf = ap_get_module_config(r->per_dir_config, &length_required_module);
-    if (!(p = lr_policy_for(r, lr_first(r), conf))) {
+    if (!LR_SCOPE_MAY_JUDGE(conf)
+        || ((judged = lr_judged(r)) && *judged == r->per_dir_config)) {
         return DECLINED;
     }
-    counted = lr_chain_judged(r);
-    *judged = r->per_dir_config;
-    return lr_judge(r, p, counted);
+    return lr_judge_scope(r, conf);
 }
 
 /* Counts a streamed body (chunked, or h2 without content-length) right
@@ -614,7 +632,7 @@ apr_status_t lr_status_filter(ap_filter_t *f, apr_bucket_brigade *bb)
  * under its own counter, and never as a 413.  FIRST, so the note is set
  * before mod_log_config writes the access log.
  */
-int lr_log_transaction(request_rec *r)
+static void lr_report_cut(request_rec *r)
 {
     const lr_req *rq = NULL;
     request_rec *x, *last = r;
@@ -629,12 +647,12 @@ int lr_log_transaction(request_rec *r)
         last = x;
     }
     if (!rq || !rq->body->cut_handler) {
-        return DECLINED;
+        return;
     }
     status = rq->body->cut_status ? rq->body->cut_status : last->status;
     if (status == HTTP_REQUEST_ENTITY_TOO_LARGE) {
         lr_refusal_report(r, LR_REASON_STREAMED, -1, rq->body->cap, NULL);
-        return DECLINED;
+        return;
     }
     apr_table_setn(last->notes, LR_NOTE, "stream-cut");
     lr_count(r, LR_C_STREAM_CUT);
@@ -646,5 +664,14 @@ int lr_log_transaction(request_rec *r)
                   "Buffer refuses before the handler runs)",
                   r->method, r->uri, r->useragent_ip, rq->body->cap,
                   rq->body->cut_handler, status);
+}
+
+int lr_log_transaction(request_rec *r)
+{
+    /* Nothing to say for a request the module left no state on. */
+    if (r->next || ap_get_module_config(r->request_config,
+                                        &length_required_module)) {
+        lr_report_cut(r);
+    }
     return DECLINED;
 }

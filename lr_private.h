@@ -36,6 +36,15 @@ APLOG_USE_MODULE(length_required);
 
 extern module AP_MODULE_DECLARE_DATA length_required_module;
 
+/* Everything below is shared between the module's own files only: hidden
+ * from the .so's dynamic symbols, so that calls and data between the files
+ * are direct rather than through the PLT and GOT (httpd finds the module
+ * by the one symbol above).
+ */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#pragma GCC visibility push(hidden)
+#endif
+
 /* Names operators see: the request note (for %{length-required}n), the
  * environment variable set in LogOnly mode, and the connection note that
  * asks the MPM for its short (2 s) lingering close.
@@ -275,5 +284,9 @@ void lr_count(const request_rec *r, lr_counter_e c);
 int lr_stats_post_config(apr_pool_t *ptemp, server_rec *s);
 int lr_stats_pre_mpm(apr_pool_t *p, ap_scoreboard_e sb_type);
 int lr_status_hook(request_rec *r, int flags);
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#pragma GCC visibility pop
+#endif
 
 #endif /* LR_PRIVATE_H */
