@@ -36,7 +36,8 @@ test:
 # The part of the suite that runs under valgrind: everything except what
 # depends on timing or on several processes (restarts, lingering close,
 # the prefork status server), which valgrind's slowness would distort.
-VALGRIND_TESTS ?= apache/basic.t apache/format.t apache/tighten.t apache/strict.t
+VALGRIND_TESTS ?= apache/basic.t apache/format.t apache/tighten.t apache/strict.t \
+                  apache/core_behaviour.t
 
 test-valgrind:
 	@./scripts/deps valgrind
