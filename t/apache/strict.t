@@ -4,7 +4,7 @@
 # if the server answered more than one request), whether the connection
 # was closed, and whether the CGI ran (t/cgi-bin/echo.pl records each run).
 # The vectors httpd core refuses by itself, whatever Strict says, are in
-# core_behaviour.t.
+# core_behaviour.t; HTTP/2 on the Strict On host is in strict_h2.t.
 use strict;
 use warnings FATAL => 'all';
 
@@ -75,7 +75,7 @@ my @corpus = (
      '200,200', undef, '200,200'],
 );
 
-plan tests => 6 * @corpus + 6;
+plan tests => 6 * @corpus + 3;
 
 # Send the bytes in one write, then read until the server closes or stays
 # quiet; returns the statuses of every response seen and whether it closed.
@@ -145,29 +145,6 @@ for my $c (@corpus) {
 my $runs = slurp($cgi_log);
 ok t_cmp($runs, qr/^(?!.*on-smuggled)/s, 'Strict On: no smuggled request ever reached the CGI');
 ok t_cmp($runs, qr/c=s\d+off-smuggled/, '... while Strict Off served it (the difference)');
-
-# HTTP/2 on the Strict On host: mod_http2 presents an h2 body without
-# content-length as Transfer-Encoding: chunked; that is not the client's
-# framing, and Strict must leave it alone.
-{
-    my $port = Apache::Test::vars('lr_strict_on_port');
-    my $data = File::Spec->catfile($t_logs, 'strict_h2_body');
-    open my $fh, '>', $data or die "$data: $!";
-    print $fh 'h' x 300;
-    close $fh;
-    for my $c (['--no-content-length', 'h2-stream', 'a streamed h2 body (no content-length)'],
-               ['', 'h2-length', 'an h2 body with content-length']) {
-        my ($flag, $case, $what) = @$c;
-        my $cmd = "nghttp -v -n -t 30 -H ':method: POST' $flag -d '$data' "
-                . "'http://127.0.0.1:$port/cgi/echo.pl?c=$case' 2>&1 </dev/null";
-        my $out = `$cmd`;
-        my ($status) = $out =~ /recv \(stream_id=\d+\) :status: (\d{3})/;
-        ok t_cmp($status // 0, 200, "Strict On, HTTP/2: $what passes");
-    }
-    my $runs = slurp($cgi_log);
-    ok t_cmp($runs, qr/c=h2-stream cl=- te=chunked/,
-             'Strict On, HTTP/2: the CGI ran, and saw the chunked coding mod_http2 added');
-}
 
 # The refusals are logged at info with the module's tag and the reason.
 my $error_log = slurp(File::Spec->catfile($t_logs, 'error_log'));

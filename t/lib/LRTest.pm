@@ -25,6 +25,7 @@ our @EXPORT_OK = qw(
     request_finished lr_note cgi_runs error_lines
     module_so module_line private_conf syntax_check free_port
     start_server stop_server server_pid restart_server
+    have_program h2_request
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -235,6 +236,42 @@ sub cgi_runs {
 sub error_lines {
     my ($re) = @_;
     return grep { $_ =~ $re } log_lines('error_log');
+}
+
+# HTTP/2
+
+# Whether $name is a program in PATH (for Apache::Test's need).
+sub have_program {
+    my ($name) = @_;
+    return (grep { -x "$_/$name" } split /:/, $ENV{PATH} || '') ? 1 : 0;
+}
+
+# One HTTP/2 request in cleartext (h2c, prior knowledge) with nghttp to
+# the port $port on 127.0.0.1.  $how: 'stream' sends $len bytes without
+# content-length (--no-content-length), 'length' sends them with
+# content-length, 'empty' sends the request with no body at all, 'get' a
+# plain GET.  Returns a hash: status (0 if none), version ('2' if the
+# response carried the :status pseudo-header, which only HTTP/2 has),
+# headers (lower-case names), out (what nghttp printed).
+sub h2_request {
+    my ($port, $how, $method, $path, $len) = @_;
+    my $data = tempdir(CLEANUP => 1) . '/data';
+    open my $fh, '>', $data or die "$data: $!";
+    print $fh 'h' x ($len || 0);
+    close $fh;
+    my @args = ('nghttp', '-v', '-n', '-t', '30', '-H', ":method: $method");
+    push @args, '--no-content-length' if $how eq 'stream';
+    push @args, '-d', $data if $how eq 'stream' or $how eq 'length';
+    push @args, "http://127.0.0.1:$port$path";
+    my $cmd = join ' ', map { "'$_'" } @args;
+    my $out = `$cmd 2>&1 </dev/null`;
+    my ($status) = $out =~ /recv \(stream_id=\d+\) :status: (\d{3})/;
+    my %headers;
+    while ($out =~ /recv \(stream_id=\d+\) ([a-z0-9-]+): ([^\r\n]*)/g) {
+        $headers{$1} = $2;
+    }
+    return { status => $status // 0, version => (defined $status ? '2' : ''),
+             headers => \%headers, out => $out };
 }
 
 # Private configurations, for apache2 -t and for servers of a test's own
