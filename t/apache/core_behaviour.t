@@ -59,7 +59,7 @@ for my $c (@refused) {
         my ($vhost, $how, $log) = @$host;
         my $tag = tag('core');
         (my $request = $template) =~ s/CASE/$tag/g;
-        my $x = raw_exchange($vhost, $request, timeout => 10);
+        my $x = raw_exchange($vhost, $request, idle => 1, timeout => 10);
         my @statuses = map { $_->{status} } parse_responses($x->{raw});
         ok t_cmp("@statuses", '400', "$how, $name: core answers one 400");
         ok t_cmp($x->{eof}, 1, "$how, $name: and closes the connection");
