@@ -2,8 +2,10 @@ package LRTest;
 # Helpers shared by the mod_length_required tests: raw HTTP/1.x exchanges
 # (LWP always adds a Content-Length, so anything about missing lengths,
 # chunked bodies, pipelining or Expect needs a socket of its own), a small
-# response parser, and readers for the logs the server and the recording
-# CGIs write under t/logs.
+# response parser, readers for the logs the server and the recording
+# CGIs write under t/logs, HTTP/2 requests with nghttp, and private
+# configurations and servers of a test's own (apache2 -t, start, stop,
+# restart).
 #
 # Every test request carries a unique tag in its URI, so that a test finds
 # exactly its own lines in logs that the whole suite shares.
@@ -185,7 +187,7 @@ sub log_since {
     return scalar(<$fh>) // '';
 }
 
-# The lines of a log under t/logs (none if it does not exist yet).
+# The lines of a log (none if it does not exist yet).
 sub log_lines {
     my ($name) = @_;
     open my $fh, '<', log_file($name) or return ();
