@@ -50,6 +50,7 @@ test:
 # depends on timing or on several processes (restarts, lingering close,
 # the prefork status server), which valgrind's slowness would distort.
 VALGRIND_TESTS ?= apache/basic.t apache/format.t apache/tighten.t apache/strict.t \
+                  apache/strict_h2.t apache/core_behaviour.t \
                   apache/routes_files.t apache/routes_rewrite.t apache/routes_errordoc.t
 
 test-valgrind:

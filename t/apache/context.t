@@ -21,8 +21,6 @@ use lib "$FindBin::Bin/../lib";
 use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
-use IO::Socket::INET;
-use Time::HiRes qw(time sleep);
 use LRTest qw(:all);
 
 plan tests => 4 + 2 + 10;
@@ -46,17 +44,8 @@ my $ALL_FOUR = join "\n", 'LengthRequired On', 'LengthRequiredMethods POST PUT',
 }
 
 # Free ports on 127.0.0.1 for the private server.
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Listen => 1, ReuseAddr => 1)
-        or die "no free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
 my ($pa, $pb, $pc) = map { free_port() } 1 .. 3;
 my $dir = tempdir(CLEANUP => 1);
-my $httpd = Apache::Test::vars('httpd');
 
 my ($conf) = private_conf(<<"EOC", dir => $dir, modules => ['authz_core_module', 'reflector_module'],
 LogLevel info
@@ -84,36 +73,11 @@ LengthRequiredMaxBody 1K
 EOC
     listen => ["127.0.0.1:$pa", "127.0.0.1:$pb", "127.0.0.1:$pc"]);
 
-my $started = 0;
-sub stop_server {
-    return unless $started;
-    system $httpd, '-f', $conf, '-k', 'stop';
-    my $pidfile = "$dir/httpd.pid";
-    my $until = time + 20;
-    sleep 0.2 while -e $pidfile && time < $until;
-    $started = 0;
-}
-END { local $?; stop_server() }
-
-my $start_out = `'$httpd' -f '$conf' -k start 2>&1`;
-my $start_rc = $? >> 8;
-if ($start_rc == 0) {
-    $started = 1;
-    # Wait until every port answers.
-    my $until = time + 30;
-    for my $p ($pa, $pb, $pc) {
-        until (IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $p)) {
-            last if time > $until;
-            sleep 0.2;
-        }
-    }
-}
-ok t_cmp($start_rc, 0, 'the private server with the policy in the server '
+my $start = start_server($conf, ports => [$pa, $pb, $pc]);
+ok t_cmp($start->{rc}, 0, 'the private server with the policy in the server '
          . 'config and virtual hosts starts'
-         . ($start_rc ? " (it said: $start_out)" : ''));
-ok t_cmp($started && IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-                                           PeerPort => $pa) ? 1 : 0, 1,
-         'and answers on 127.0.0.1');
+         . ($start->{rc} ? " (it said: $start->{out})" : ''));
+ok t_cmp($start->{up}, 1, 'and answers on 127.0.0.1, on its three ports');
 
 sub status {
     my ($port, $path, $len) = @_;
@@ -145,5 +109,4 @@ ok t_cmp(status($pc, '/x'), 200,
 ok t_cmp(status($pc, '/x', 5000), 200,
          'virtual host LengthRequired Off: 5000 bytes pass (no cap applies)');
 
-stop_server();
-ok t_cmp(-e "$dir/httpd.pid" ? 1 : 0, 0, 'the private server was stopped');
+ok t_cmp(stop_server($conf), 1, 'the private server was stopped');

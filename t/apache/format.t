@@ -9,7 +9,7 @@ use Apache::TestUtil;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use JSON::PP ();
-use LRTest qw(raw_request);
+use LRTest qw(raw_request http_request chunked);
 
 plan tests => 62;
 
@@ -25,32 +25,25 @@ sub raw {
 
 sub post_nolength {
     my ($path, @headers) = @_;
-    my $extra = join '', map { "$_\r\n" } @headers;
-    return raw("POST $path HTTP/1.1\r\nHost: localhost\r\n$extra"
-               . "Connection: close\r\n\r\n");
+    return raw(http_request(POST => $path,
+                            headers => [@headers, 'Connection: close']));
 }
 
+# A chunked body of $size bytes, in chunks of at most 256.
 sub post_chunked {
     my ($path, $size, @headers) = @_;
-    my $extra = join '', map { "$_\r\n" } @headers;
-    my $chunks = '';
-    my $left = $size;
-    while ($left > 0) {
-        my $n = $left > 256 ? 256 : $left;
-        $chunks .= sprintf("%x\r\n%s\r\n", $n, 'c' x $n);
-        $left -= $n;
+    my @pieces;
+    for (my $left = $size; $left > 0; $left -= 256) {
+        push @pieces, 'c' x ($left > 256 ? 256 : $left);
     }
-    return raw("POST $path HTTP/1.1\r\nHost: localhost\r\n$extra"
-               . "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-               . $chunks . "0\r\n\r\n");
+    return raw(http_request(POST => $path, body => chunked(@pieces),
+        headers => [@headers, 'Transfer-Encoding: chunked', 'Connection: close']));
 }
 
 sub post_sized {
     my ($path, $size, @headers) = @_;
-    my $extra = join '', map { "$_\r\n" } @headers;
-    return raw("POST $path HTTP/1.1\r\nHost: localhost\r\n$extra"
-               . "Content-Length: $size\r\nConnection: close\r\n\r\n"
-               . ('x' x $size));
+    return raw(http_request(POST => $path, body => 'x' x $size,
+        headers => [@headers, "Content-Length: $size", 'Connection: close']));
 }
 
 sub is_json {
@@ -122,7 +115,7 @@ ok t_cmp($res->{code}, 200, 'redirected: a chunked body under the cap passes');
 ok t_cmp($res->{h}{'x-body-length'}, 1000, 'redirected: the CGI read all of it');
 
 # --- HEAD: headers, no body -------------------------------------------------
-$res = raw("HEAD /json-head/x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+$res = raw(http_request(HEAD => '/json-head/x', headers => ['Connection: close']));
 ok t_cmp($res->{code}, 411, 'HEAD without length, HEAD in the methods: 411');
 ok t_cmp(is_json($res) ? 1 : 0, 1, 'HEAD: Content-Type says JSON');
 ok t_cmp(length $res->{body}, 0, 'HEAD: no body');

@@ -44,27 +44,22 @@ sub run_checks {
 
 run_checks('before the graceful restart');
 
-my $pidfile = Apache::Test::vars('t_pid_file');
-open my $fh, '<', $pidfile or die "$pidfile: $!";
-chomp(my $pid = <$fh> // '');
-close $fh;
+my ($pid) = slurp(Apache::Test::vars('t_pid_file')) =~ /(\d+)/
+    or die "no pid in the suite's pid file\n";
 
-my $resumed = qr/AH00489: .* configured -- resuming normal operations/;
-my $before = () = error_lines($resumed);
-ok t_cmp(kill('USR1', $pid), 1, "SIGUSR1 sent to the parent (pid $pid)");
-
-# Wait for the restart to complete: a new "resuming normal operations"
-# line, then a request that is served.
-my $until = time + 60;
-sleep 0.2 while scalar(() = error_lines($resumed)) <= $before && time < $until;
+# restart_server waits for the restart's own log lines ("SIGUSR1
+# received", then "resuming normal operations"): the listeners stay open
+# through a graceful restart, so a connection would prove nothing.
+ok t_cmp(restart_server($pid, 'USR1'), 1,
+         "SIGUSR1 to the parent (pid $pid): the error log shows the graceful "
+         . 'restart requested, then "resuming normal operations"');
 my $served = 0;
+my $until = time + 30;
 while (!$served && time < $until) {
     $served = eval { GET('/static/small.txt')->code == 200 };
     sleep 0.2 unless $served;
 }
-ok t_cmp($served ? 1 : 0, 1,
-         'the server restarted ("resuming normal operations" logged again) '
-         . 'and serves again');
+ok t_cmp($served ? 1 : 0, 1, 'after it, the server serves a static file');
 ok t_cmp(kill(0, $pid), 1,
          'the same parent process is still running (a graceful restart, not '
          . 'a new server)');

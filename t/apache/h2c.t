@@ -18,45 +18,15 @@ use lib "$FindBin::Bin/../lib";
 
 use Apache::Test;
 use Apache::TestUtil;
-use File::Temp qw(tempdir);
 use LRTest qw(:all);
 
-plan tests => 56;
+my $http2 = module_so('http2_module');
+plan tests => 55,
+    need { 'nghttp (package nghttp2-client)' => have_program('nghttp'),
+           "mod_http2 ($http2)" => -e $http2 };
 
 my $port = Apache::Test::vars('lr_h2c_port');
-my $tmp = tempdir(CLEANUP => 1);
-
-# Runs nghttp over h2c.  $how: 'stream' sends $len bytes without
-# content-length (--no-content-length), 'length' sends them with
-# content-length, 'empty' sends the request with no body at all, 'get' a
-# plain GET.  Returns status, whether the exchange was HTTP/2 (it carried
-# the :status pseudo-header, which only HTTP/2 has), and the response
-# headers (lower-case names).
-sub h2 {
-    my ($how, $method, $path, $len) = @_;
-    my $data = "$tmp/data";
-    open my $fh, '>', $data or die "$data: $!";
-    print $fh 'h' x ($len || 0);
-    close $fh;
-    my @args = ('nghttp', '-v', '-n', '-t', '30', '-H', ":method: $method");
-    push @args, '--no-content-length' if $how eq 'stream';
-    push @args, '-d', $data if $how eq 'stream' or $how eq 'length';
-    push @args, "http://127.0.0.1:$port$path";
-    my $cmd = join ' ', map { "'$_'" } @args;
-    my $out = `$cmd 2>&1 </dev/null`;
-    my ($status) = $out =~ /recv \(stream_id=\d+\) :status: (\d{3})/;
-    my %headers;
-    while ($out =~ /recv \(stream_id=\d+\) ([a-z0-9-]+): ([^\r\n]*)/g) {
-        $headers{$1} = $2;
-    }
-    return { status => $status // 0, version => (defined $status ? '2' : ''),
-             headers => \%headers, out => $out };
-}
-
-my $nghttp = `nghttp --version 2>&1` // '';
-ok t_cmp($nghttp, qr/\bnghttp2\b/,
-         'nghttp is installed (package nghttp2-client; needed for every test '
-         . 'here)');
+sub h2 { h2_request($port, @_) }
 
 # [what, how, method, location, length, status, note, CGI must have run]
 my @cases = (

@@ -7,64 +7,42 @@
 use strict;
 use warnings FATAL => 'all';
 
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+
 use Apache::Test;
 use Apache::TestUtil;
-use File::Spec;
-use File::Path qw(make_path remove_tree);
-use IO::Socket::INET;
+use File::Temp qw(tempdir);
 use POSIX ();
-use Time::HiRes qw(sleep time);
+use LRTest qw(:all);
 
-plan tests => 41;
+my $prefork = module_so('mpm_prefork_module');
+plan tests => 43,
+    need { "the prefork MPM ($prefork, package apache2-bin)" => -e $prefork };
 
-my $t_logs = Apache::Test::vars('t_logs');
-my $httpd  = Apache::Test::vars('httpd');
-my $so     = File::Spec->rel2abs(File::Spec->catfile(
-                 Apache::Test::vars('serverroot'), '..', '.libs',
-                 'mod_length_required.so'));
-my $dir    = File::Spec->catdir($t_logs, 'status-prefork');
-remove_tree($dir);
-make_path($dir);
+my $dir = tempdir(CLEANUP => 1);
+my ($port_a, $port_b, $port_c, $port_d) = map { free_port() } 1 .. 4;
 
-sub free_port {
-    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-                                  LocalPort => 0, ReuseAddr => 1) or die $!;
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
-my ($port_a, $port_b, $port_c, $port_d) = (free_port(), free_port(), free_port(), free_port());
+my $status_locations = <<'CONF';
+<Location /server-status>
+    SetHandler server-status
+    Require all granted
+</Location>
+CONF
 
-my $mods = '/usr/lib/apache2/modules';
-open my $fh, '>', "$dir/httpd.conf" or die $!;
-print $fh <<"CONF";
-ServerRoot "$dir"
-LoadModule mpm_prefork_module $mods/mod_mpm_prefork.so
-LoadModule authz_core_module $mods/mod_authz_core.so
-LoadModule status_module $mods/mod_status.so
-LoadModule info_module $mods/mod_info.so
-LoadModule reflector_module $mods/mod_reflector.so
-LoadModule length_required_module "$so"
-DefaultRuntimeDir "$dir"
-PidFile "$dir/httpd.pid"
-ErrorLog "$dir/error_log"
+# The configuration, with mod_status or (for the last part) without it.
+sub status_conf {
+    my ($with_status, $file) = @_;
+    return (private_conf(<<"CONF", dir => $dir, file => $file, mpm => 'prefork',
 LogLevel warn
 LogFormat "%P %p %>s" pids
 CustomLog "$dir/pids_log" pids
-ServerName status-main
-Listen 127.0.0.1:$port_a
-Listen 127.0.0.1:$port_b
-Listen 127.0.0.1:$port_c
-Listen 127.0.0.1:$port_d
 StartServers 4
 MinSpareServers 4
 MaxSpareServers 8
 MaxRequestWorkers 16
 KeepAlive Off
-<Location /server-status>
-    SetHandler server-status
-    Require all granted
-</Location>
+@{[ $with_status ? $status_locations : '' ]}
 <Location /server-info>
     SetHandler server-info
     Require all granted
@@ -106,48 +84,31 @@ KeepAlive Off
     SetHandler reflector
 </VirtualHost>
 CONF
-close $fh;
-
-sub server_pid {
-    open my $p, '<', "$dir/httpd.pid" or return 0;
-    my $pid = <$p>;
-    chomp $pid if defined $pid;
-    return $pid || 0;
+        modules => ['authz_core_module', ($with_status ? 'status_module' : ()),
+                    'info_module', 'reflector_module'],
+        listen => [map { "127.0.0.1:$_" } $port_a, $port_b, $port_c, $port_d]))[0];
 }
 
-sub wait_up {
-    for (1 .. 100) {
-        my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port_c", Timeout => 1);
-        return 1 if $s;
-        sleep 0.1;
-    }
-    return 0;
-}
+my $conf = status_conf(1);
+my $error_log = "$dir/error_log";
+my $start = start_server($conf, ports => [$port_a, $port_b, $port_c, $port_d]);
+ok t_cmp($start->{up}, 1, 'the prefork httpd with the module and mod_status '
+         . 'starts and answers on its four ports'
+         . ($start->{rc} ? " (it said: $start->{out})" : ''));
+my $pid = $start->{pid};
 
-system($httpd, '-f', "$dir/httpd.conf", '-k', 'start') == 0
-    or die "cannot start the prefork httpd: see $dir/error_log";
-ok t_cmp(wait_up(), 1, 'the prefork httpd with the module and mod_status starts');
-
-END {
-    if (my $pid = server_pid()) {
-        kill 'TERM', $pid;
-        for (1 .. 50) { last unless kill 0, $pid; sleep 0.1 }
-    }
-}
-
+# One request on a connection of its own (the server has KeepAlive Off):
+# the status, and in list context the body too.
 sub http {
     my ($port, $request) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port", Timeout => 10)
-        or return 0;
-    print $s $request;
-    local $/;
-    my $data = <$s> // '';
-    my ($code) = $data =~ m{^HTTP/1\.\d (\d{3})};
-    return wantarray ? ($code // 0, $data) : ($code // 0);
+    my $res = eval { raw_request($port, $request) }
+        || { status => 0, body => '' };
+    return wantarray ? ($res->{status}, $res->{body}) : $res->{status};
 }
 
 sub status_auto {
-    my (undef, $data) = http($port_c, "GET /server-status?auto HTTP/1.0\r\n\r\n");
+    my (undef, $data) = http($port_c,
+        http_request(GET => '/server-status?auto', proto => 'HTTP/1.0'));
     my %v;
     for (split /\r?\n/, $data) {
         $v{$1} = $2 if /^(LengthRequired\S*): (\d+)$/;
@@ -155,13 +116,18 @@ sub status_auto {
     return (\%v, $data);
 }
 
+my @close = ('Connection: close');
 my %kind = (
-    ok        => sub { "POST $_[0] HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello" },
-    missing   => sub { "POST $_[0] HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" },
-    chunked   => sub { "POST $_[0] HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n" },
-    large     => sub { "POST $_[0] HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\nConnection: close\r\n\r\n" . ('x' x 2000) },
-    stream    => sub { "POST $_[0] HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" . ("100\r\n" . ('s' x 256) . "\r\n") x 8 . "0\r\n\r\n" },
-    get       => sub { "GET $_[0] HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" },
+    ok      => sub { http_request(POST => $_[0], body => 'hello',
+                                  headers => [@close, 'Content-Length: 5']) },
+    missing => sub { http_request(POST => $_[0], headers => \@close) },
+    chunked => sub { http_request(POST => $_[0], body => chunked('hello'),
+                                  headers => [@close, 'Transfer-Encoding: chunked']) },
+    large   => sub { http_request(POST => $_[0], body => 'x' x 2000,
+                                  headers => [@close, 'Content-Length: 2000']) },
+    stream  => sub { http_request(POST => $_[0], body => chunked(('s' x 256) x 8),
+                                  headers => [@close, 'Transfer-Encoding: chunked']) },
+    get     => sub { http_request(GET => $_[0], headers => \@close) },
 );
 
 # The mix: [port, kind, path, expected status, how many]
@@ -264,32 +230,33 @@ ok t_cmp($after->{"LengthRequiredRefusedMissingLength[delta.test:$port_d]"}, 2,
 ok t_cmp($raw, qr/^(?!.*\[gamma\.test:)/s, 'a host where the module is off is not listed');
 
 # Which server processes served the mix (from %P in the access log).
-open my $pl, '<', "$dir/pids_log" or die $!;
 my %pids;
-while (<$pl>) { $pids{$1}++ if /^(\d+) (\d+) / && $2 != $port_c }
-close $pl;
+for (log_lines("$dir/pids_log")) { $pids{$1}++ if /^(\d+) (\d+) / && $2 != $port_c }
 ok t_cmp(scalar(keys %pids) >= 2 ? 1 : 0, 1,
          'the mix was served by several processes (' . scalar(keys %pids) . ')');
 
 # The HTML page shows a table of the same figures.
-my (undef, $html) = http($port_c, "GET /server-status HTTP/1.0\r\n\r\n");
+my (undef, $html) = http($port_c,
+    http_request(GET => '/server-status', proto => 'HTTP/1.0'));
 ok t_cmp($html, qr{<h2>mod_length_required</h2>}, 'the HTML status page has our section');
 ok t_cmp($html, qr{<td>alpha\.test:$port_a</td><td>$want_a{LengthRequiredJudged}</td>},
          'and a row per host with its figures');
 
 # mod_info lists every directive with its one-line description.
-my (undef, $info) = http($port_c, "GET /server-info?mod_length_required.c HTTP/1.0\r\n\r\n");
+my (undef, $info) = http($port_c,
+    http_request(GET => '/server-info?mod_length_required.c', proto => 'HTTP/1.0'));
 for my $d (qw(LengthRequired LengthRequiredMethods LengthRequiredChunked
               LengthRequiredMaxBody LengthRequiredErrorFormat LengthRequiredHtaccess)) {
     ok t_cmp($info, qr{<dd><tt>$d - <i>[A-Z][^<\n]{20,}</i></tt></dd>},
              "mod_info describes $d in one line");
 }
 
-# Graceful restart: the figures stay.
-my $pid = server_pid();
-kill 'USR1', $pid;
-sleep 1;
-wait_up();
+# Graceful restart: the figures stay.  restart_server waits for the
+# restart's log lines: the listeners stay open through it, so a connection
+# that succeeds says nothing about whether the restart is done.
+ok t_cmp(restart_server($pid, 'USR1', error_log => $error_log), 1,
+         'SIGUSR1: the error log shows the graceful restart requested, then '
+         . '"resuming normal operations"');
 my ($graceful) = status_auto();
 ok t_cmp($graceful->{LengthRequiredJudged}, $want_total{LengthRequiredJudged},
          'the totals survive a graceful restart');
@@ -301,25 +268,19 @@ ok t_cmp($again->{"LengthRequiredRefusedMissingLength[alpha.test:$port_a]"}, 10,
          'and counts on from where it was');
 
 # A full restart (SIGHUP) starts from zero, as mod_status's own figures do.
-kill 'HUP', $pid;
-sleep 1;
-wait_up();
+ok t_cmp(restart_server($pid, 'HUP', error_log => $error_log), 1,
+         'SIGHUP: the error log shows the restart, then "resuming normal '
+         . 'operations"');
 my ($hard) = status_auto();
 ok t_cmp($hard->{LengthRequiredJudged}, 0, 'a full restart starts the totals from zero');
 ok t_cmp($hard->{"LengthRequiredJudged[alpha.test:$port_a]"}, 0, 'and the per-host figures');
 
 # Without mod_status, the module works the same.
-(my $nostatus = do { local $/; open my $c, '<', "$dir/httpd.conf" or die; <$c> })
-    =~ s/^LoadModule status_module.*\n//m;
-$nostatus =~ s{<Location /server-status>.*?</Location>\n}{}s;
-open my $nc, '>', "$dir/nostatus.conf" or die $!;
-print $nc $nostatus;
-close $nc;
-kill 'TERM', $pid;
-for (1 .. 50) { last unless kill 0, $pid; sleep 0.1 }
-system($httpd, '-f', "$dir/nostatus.conf", '-k', 'start') == 0 or die;
-ok t_cmp(wait_up(), 1, 'the server starts without mod_status');
+stop_server($conf);
+my $nostatus = status_conf(0, 'nostatus.conf');
+ok t_cmp(start_server($nostatus, ports => [$port_a, $port_c])->{up}, 1,
+         'the server starts without mod_status');
 ok t_cmp(http($port_a, $kind{missing}->('/up')), 411, 'and still refuses a missing length');
 ok t_cmp(http($port_a, $kind{ok}->('/up')), 200, 'and passes a declared one');
-ok t_cmp(http($port_c, "GET /server-status?auto HTTP/1.0\r\n\r\n"), 405,
+ok t_cmp(http($port_c, http_request(GET => '/server-status?auto', proto => 'HTTP/1.0')), 405,
          '(/server-status is now just the reflector: no status handler)');

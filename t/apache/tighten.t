@@ -10,13 +10,9 @@ use Apache::TestRequest;
 use Apache::TestUtil;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
-use LRTest qw(raw_request);
-use File::Spec;
-use File::Temp qw(tempdir);
+use LRTest qw(:all);
 
 plan tests => 58;
-
-my $error_log = File::Spec->catfile(Apache::Test::vars('t_logs'), 'error_log');
 
 sub raw {
     my ($vhost, $request) = @_;
@@ -25,29 +21,27 @@ sub raw {
              body => $res->{body} };
 }
 
+# One request on a connection of its own; returns the status.  %o: size
+# (a Content-Length body of that many bytes) or chunked (a chunked body of
+# that many bytes).
 sub req {
     my ($vhost, $method, $path, %o) = @_;
-    my $head = "$method $path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n";
+    my @headers = ('Connection: close');
     my $body = '';
     if (defined $o{size}) {
-        $head .= "Content-Length: $o{size}\r\n";
+        push @headers, "Content-Length: $o{size}";
         $body = 'x' x $o{size};
     }
     elsif ($o{chunked}) {
-        $head .= "Transfer-Encoding: chunked\r\n";
-        $body = sprintf("%x\r\n%s\r\n0\r\n\r\n", $o{chunked}, 'c' x $o{chunked});
+        push @headers, 'Transfer-Encoding: chunked';
+        $body = chunked('c' x $o{chunked});
     }
-    return raw($vhost, "$head\r\n$body")->{code};
+    return raw($vhost, http_request($method, $path, headers => \@headers,
+                                    body => $body))->{code};
 }
 
-sub log_size { -s $error_log || 0 }
-sub log_since {
-    my ($offset) = @_;
-    open my $fh, '<', $error_log or return '';
-    seek $fh, $offset, 0;
-    local $/;
-    return <$fh> // '';
-}
+sub log_size { log_mark('error_log') }
+sub error_log_since { log_since('error_log', $_[0]) }
 
 # [directory, method, options, TightenOnly status, Any status, what]
 my @cases = (
@@ -81,8 +75,8 @@ for my $c (@cases) {
 
 # A free directive: LengthRequiredErrorFormat applies under TightenOnly.
 for my $vhost (qw(lr_tight lr_any)) {
-    my $res = raw($vhost, "POST /tn-format/index.txt HTTP/1.1\r\nHost: localhost\r\n"
-                  . "Connection: close\r\n\r\n");
+    my $res = raw($vhost, http_request(POST => '/tn-format/index.txt',
+                                       headers => ['Connection: close']));
     ok t_cmp($res->{type}, qr{^application/json}, "$vhost: ErrorFormat Json from .htaccess applies");
 }
 
@@ -96,24 +90,24 @@ for my $c (['tn-off', 'LengthRequired', 'POST', {}],
     my ($dir, $directive, $method, $o) = @$c;
     my $offset = log_size();
     req('lr_tight', $method, "/$dir/index.txt", %$o);
-    my $log = log_since($offset);
+    my $log = error_log_since($offset);
     ok t_cmp($log, qr{\[length_required:info\].*LR00003: \Q$directive\E in \S*/tenant/\Q$dir\E/\.htaccess has no effect},
              "TightenOnly: the log names $dir/.htaccess and $directive");
     $offset = log_size();
     req('lr_any', $method, "/$dir/index.txt", %$o);
-    ok t_cmp(log_since($offset), qr/^(?!.*LR00003)/s, "Any: nothing logged for $dir");
+    ok t_cmp(error_log_since($offset), qr/^(?!.*LR00003)/s, "Any: nothing logged for $dir");
 }
 
 # A request the policy does not judge (GET) is not reported either.
 my $get_offset = log_size();
 req('lr_tight', 'GET', '/tn-off/index.txt');
-ok t_cmp(log_since($get_offset), qr/^(?!.*LR00003)/s,
+ok t_cmp(error_log_since($get_offset), qr/^(?!.*LR00003)/s,
          'TightenOnly: no report for a request the policy does not judge');
 
 # A tightening that applies is not reported as having no effect.
 my $offset = log_size();
 req('lr_tight', 'POST', '/tn-lower/index.txt', size => 200);
-ok t_cmp(log_since($offset), qr/^(?!.*LR00003)/s, 'TightenOnly: no report for an applied tightening');
+ok t_cmp(error_log_since($offset), qr/^(?!.*LR00003)/s, 'TightenOnly: no report for an applied tightening');
 
 # LengthRequiredHtaccess is for the server config and virtual hosts only.
 ok t_cmp(req('lr_tight', 'GET', '/tn-badvalue/index.txt'), 500,
@@ -121,28 +115,11 @@ ok t_cmp(req('lr_tight', 'GET', '/tn-badvalue/index.txt'), 500,
 ok t_cmp(req('lr_tight', 'POST', '/tn-lower/index.txt', size => 10), 200,
          '... and the rest of the server keeps serving');
 
-my $so = File::Spec->rel2abs(File::Spec->catfile(Apache::Test::vars('serverroot'),
-                             '..', '.libs', 'mod_length_required.so'));
-my $httpd = Apache::Test::vars('httpd');
-my $dir = tempdir(CLEANUP => 1);
-
+# apache2 -t on a private configuration (LRTest's syntax_check): status
+# and output.
 sub config_test {
-    my ($body) = @_;
-    my $conf = "$dir/httpd.conf";
-    open my $fh, '>', $conf or die "$conf: $!";
-    print $fh <<"CONF";
-ServerRoot "$dir"
-LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
-LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
-LoadModule length_required_module "$so"
-ErrorLog "$dir/error_log"
-PidFile "$dir/httpd.pid"
-Listen 127.0.0.1:9
-$body
-CONF
-    close $fh;
-    my $out = `"$httpd" -t -f "$conf" 2>&1`;
-    return ($? >> 8, $out);
+    my $r = syntax_check($_[0]);
+    return ($r->{rc}, $r->{out});
 }
 
 my ($rc, $out) = config_test("<Directory /tmp>\n    LengthRequiredHtaccess TightenOnly\n</Directory>");
@@ -154,7 +131,8 @@ ok t_cmp($rc != 0 ? 1 : 0, 1, 'LengthRequiredHtaccess in <Location>: apache2 -t 
 ($rc, $out) = config_test("LengthRequiredHtaccess Sometimes");
 ok t_cmp($out, qr/LengthRequiredHtaccess: 'Sometimes' is not allowed; use Any or TightenOnly/,
          'a bad keyword names the directive, the value and what is allowed');
-($rc, $out) = config_test("LengthRequiredHtaccess tightenonly\n<VirtualHost 127.0.0.1:9>\n    LengthRequiredHtaccess Any\n</VirtualHost>");
+my $port = Apache::Test::vars('port');
+($rc, $out) = config_test("LengthRequiredHtaccess tightenonly\n<VirtualHost 127.0.0.1:$port>\n    LengthRequiredHtaccess Any\n</VirtualHost>");
 ok t_cmp($rc, 0, 'server config and virtual host accept it, case-insensitively');
 ($rc, $out) = config_test("LengthRequiredErrorFormat Xml");
 ok t_cmp($out, qr/LengthRequiredErrorFormat: 'Xml' is not allowed; use Html, Json or Auto/,

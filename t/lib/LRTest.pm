@@ -2,8 +2,10 @@ package LRTest;
 # Helpers shared by the mod_length_required tests: raw HTTP/1.x exchanges
 # (LWP always adds a Content-Length, so anything about missing lengths,
 # chunked bodies, pipelining or Expect needs a socket of its own), a small
-# response parser, and readers for the logs the server and the recording
-# CGIs write under t/logs.
+# response parser, readers for the logs the server and the recording
+# CGIs write under t/logs, HTTP/2 requests with nghttp, and private
+# configurations and servers of a test's own (apache2 -t, start, stop,
+# restart).
 #
 # Every test request carries a unique tag in its URI, so that a test finds
 # exactly its own lines in logs that the whole suite shares.
@@ -21,9 +23,11 @@ use Apache::TestRequest ();
 
 our @EXPORT_OK = qw(
     tag http_request chunked raw_exchange parse_responses raw_request
-    log_file log_lines wait_for_lines request_finished lr_note
-    cgi_runs error_lines
-    module_line private_conf syntax_check
+    log_file log_lines log_mark log_since slurp wait_for_lines
+    request_finished lr_note cgi_runs error_lines
+    module_so module_line private_conf syntax_check free_port
+    start_server stop_server server_pid restart_server
+    have_program h2_request
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -59,7 +63,9 @@ sub chunked {
 # Opens a connection to the main server (or the named virtual host, or a
 # port on 127.0.0.1),
 # writes the bytes and reads until the server closes the connection or
-# $opt{timeout} seconds pass.  Returns a hash: raw (all bytes read), eof
+# $opt{timeout} seconds pass, or, with $opt{idle}, until the server has
+# sent something and then stayed quiet for that many seconds (to see that
+# it keeps a connection open).  Returns a hash: raw (all bytes read), eof
 # (the server closed), elapsed (seconds).
 sub raw_exchange {
     my ($vhost, $bytes, %opt) = @_;
@@ -82,6 +88,7 @@ sub raw_exchange {
     my $eof = 0;
     my $sel = IO::Select->new($sock);
     while ((my $left = $start + $timeout - time) > 0) {
+        $left = $opt{idle} if $opt{idle} && length $raw && $opt{idle} < $left;
         last unless $sel->can_read($left);
         my $n = sysread $sock, my $buf, 65536;
         if (!$n) {    # 0: orderly close; undef: reset, closed just the same
@@ -150,12 +157,37 @@ sub raw_request {
 
 # Logs
 
+# A log is named by its file name under t/logs, or by an absolute path (the
+# logs of a test's private server).
 sub log_file {
     my ($name) = @_;
+    return $name if $name =~ m{^/};
     return Apache::Test::vars('t_logs') . "/$name";
 }
 
-# The lines of a log under t/logs (none if it does not exist yet).
+# The whole text of a file ('' if it does not exist yet).
+sub slurp {
+    my ($file) = @_;
+    open my $fh, '<', $file or return '';
+    local $/;
+    return scalar(<$fh>) // '';
+}
+
+# Where log $name ends now; log_since returns what was written after it.
+sub log_mark {
+    my ($name) = @_;
+    return -s log_file($name) || 0;
+}
+
+sub log_since {
+    my ($name, $mark) = @_;
+    open my $fh, '<', log_file($name) or return '';
+    seek $fh, $mark, 0;
+    local $/;
+    return scalar(<$fh>) // '';
+}
+
+# The lines of a log (none if it does not exist yet).
 sub log_lines {
     my ($name) = @_;
     open my $fh, '<', log_file($name) or return ();
@@ -177,20 +209,21 @@ sub wait_for_lines {
     }
 }
 
-# Waits until the request whose URI holds $tag has been logged in lr_log.
-# httpd logs a request after it has finished with it, so once this returns
-# the request can no longer start a CGI or reach a backend.  Returns its
-# lr_log lines.
+# Waits until the request whose URI holds $tag has been logged in lr_log
+# (or in $log, for a virtual host with an access log of its own in the
+# same format).  httpd logs a request after it has finished with it, so
+# once this returns the request can no longer start a CGI or reach a
+# backend.  Returns its log lines.
 sub request_finished {
-    my ($tag) = @_;
-    return wait_for_lines('lr_log', qr/\Q$tag\E/);
+    my ($tag, $log) = @_;
+    return wait_for_lines($log || 'lr_log', qr/\Q$tag\E/);
 }
 
-# The value the %{length-required}n note had in lr_log for the request
-# with $tag ('-' when unset), or undef if it was never logged.
+# The value the %{length-required}n note had in lr_log (or $log) for the
+# request with $tag ('-' when unset), or undef if it was never logged.
 sub lr_note {
-    my ($tag) = @_;
-    my ($line) = request_finished($tag);
+    my ($tag, $log) = @_;
+    my ($line) = request_finished($tag, $log);
     return undef unless defined $line;
     return $line =~ / lr=(\S+)$/ ? $1 : undef;
 }
@@ -207,32 +240,76 @@ sub error_lines {
     return grep { $_ =~ $re } log_lines('error_log');
 }
 
+# HTTP/2
+
+# Whether $name is a program in PATH (for Apache::Test's need).
+sub have_program {
+    my ($name) = @_;
+    return (grep { -x "$_/$name" } split /:/, $ENV{PATH} || '') ? 1 : 0;
+}
+
+# One HTTP/2 request in cleartext (h2c, prior knowledge) with nghttp to
+# the port $port on 127.0.0.1.  $how: 'stream' sends $len bytes without
+# content-length (--no-content-length), 'length' sends them with
+# content-length, 'empty' sends the request with no body at all, 'get' a
+# plain GET.  Returns a hash: status (0 if none), version ('2' if the
+# response carried the :status pseudo-header, which only HTTP/2 has),
+# headers (lower-case names), out (what nghttp printed).
+sub h2_request {
+    my ($port, $how, $method, $path, $len) = @_;
+    my $data = tempdir(CLEANUP => 1) . '/data';
+    open my $fh, '>', $data or die "$data: $!";
+    print $fh 'h' x ($len || 0);
+    close $fh;
+    my @args = ('nghttp', '-v', '-n', '-t', '30', '-H', ":method: $method");
+    push @args, '--no-content-length' if $how eq 'stream';
+    push @args, '-d', $data if $how eq 'stream' or $how eq 'length';
+    push @args, "http://127.0.0.1:$port$path";
+    my $cmd = join ' ', map { "'$_'" } @args;
+    my $out = `$cmd 2>&1 </dev/null`;
+    my ($status) = $out =~ /recv \(stream_id=\d+\) :status: (\d{3})/;
+    my %headers;
+    while ($out =~ /recv \(stream_id=\d+\) ([a-z0-9-]+): ([^\r\n]*)/g) {
+        $headers{$1} = $2;
+    }
+    return { status => $status // 0, version => (defined $status ? '2' : ''),
+             headers => \%headers, out => $out };
+}
+
 # Private configurations, for apache2 -t and for servers of a test's own
 
-# The LoadModule line for $module (e.g. 'mpm_event_module') from the
-# module list the suite itself runs with, so that a private configuration
-# loads exactly what the suite does.  The module under test always comes
-# from the build output next to t/.
-sub module_line {
+# The file of $module (e.g. 'mpm_event_module'): the one in the module
+# list the suite itself runs with, so that a private configuration loads
+# exactly what the suite does, or for a module the suite does not load
+# (the prefork MPM) the one in apxs's LIBEXECDIR.  The module under test
+# always comes from the build output next to t/.  The file may not exist:
+# a test that needs an optional module checks with -e before planning.
+sub module_so {
     my ($module) = @_;
     if ($module eq 'length_required_module') {
-        my $so = Apache::Test::vars('serverroot')
+        return Apache::Test::vars('serverroot')
             . '/../.libs/mod_length_required.so';
-        return qq{LoadModule length_required_module "$so"};
     }
     my $list = Apache::Test::vars('httpd_conf');
     open my $fh, '<', $list or die "$list: $!";
     while (my $line = <$fh>) {
-        chomp $line;
-        return $line if $line =~ /^\s*LoadModule\s+\Q$module\E\s/;
+        return $1 if $line =~ /^\s*LoadModule\s+\Q$module\E\s+"?([^"\s]+)"?/;
     }
-    die "$module is not in $list\n";
+    (my $name = $module) =~ s/_module$//;
+    return Apache::Test::config()->apxs('LIBEXECDIR') . "/mod_$name.so";
 }
 
-# Writes a complete configuration into a fresh temporary directory: the
-# MPM, the module under test and the modules named in $opt{modules}, logs
-# and runtime files in that directory, then $body.  Returns the file's path
-# and the number of the first line of $body.
+# The LoadModule line for $module.
+sub module_line {
+    my ($module) = @_;
+    return sprintf 'LoadModule %s "%s"', $module, module_so($module);
+}
+
+# Writes a complete configuration into a fresh temporary directory (or
+# $opt{dir}, as $opt{file}, default httpd.conf): the MPM ($opt{mpm},
+# default event), the module under test and the modules named in
+# $opt{modules}, logs and runtime files in that directory, then $body.
+# Returns the file's path and the number of the first line of $body.
 sub private_conf {
     my ($body, %opt) = @_;
     my $dir = $opt{dir} || tempdir(CLEANUP => 1);
@@ -244,11 +321,11 @@ sub private_conf {
         qq{ErrorLog "$dir/error_log"},
         'ServerName localhost',
         (map { "Listen $_" } @$listen),
-        module_line('mpm_event_module'),
+        module_line('mpm_' . ($opt{mpm} || 'event') . '_module'),
         (map { module_line($_) } @{ $opt{modules} || [] }),
         module_line('length_required_module'),
     );
-    my $file = "$dir/httpd.conf";
+    my $file = "$dir/" . ($opt{file} || 'httpd.conf');
     open my $fh, '>', $file or die "$file: $!";
     print $fh map { "$_\n" } @head, split /\n/, $body;
     close $fh or die "$file: $!";
@@ -264,6 +341,96 @@ sub syntax_check {
     my $httpd = Apache::Test::vars('httpd');
     my $out = `'$httpd' -t -f '$file' 2>&1`;
     return { rc => $? >> 8, out => $out, line => $line, file => $file };
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on, for a private server.
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Listen => 1, ReuseAddr => 1)
+        or die "no free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+# Private servers: "apache2 -k start" on a configuration from private_conf,
+# stopped by stop_server or, at the latest, when the test exits.
+my %started;    # configuration file => its PidFile
+
+sub conf_pidfile {
+    my ($conf) = @_;
+    my ($pidfile) = slurp($conf) =~ /^\s*PidFile\s+"?([^"\n]+)"?/m;
+    return $pidfile;
+}
+
+# The pid of the parent of the private server on $conf (0 if none).
+sub server_pid {
+    my ($conf) = @_;
+    my ($pid) = slurp(conf_pidfile($conf)) =~ /(\d+)/;
+    return $pid || 0;
+}
+
+# Starts a private server on $conf and waits up to 30 s until every port
+# in $opt{ports} accepts a connection.  Returns a hash: rc (of apache2 -k
+# start), out (what it printed), up (every port answered), pid.
+sub start_server {
+    my ($conf, %opt) = @_;
+    my $httpd = Apache::Test::vars('httpd');
+    my $out = `'$httpd' -f '$conf' -k start 2>&1`;
+    my $rc = $? >> 8;
+    $started{$conf} = conf_pidfile($conf) if $rc == 0;
+    my $up = $rc == 0 ? 1 : 0;
+    my $until = time + 30;
+    for my $port (@{ $opt{ports} || [] }) {
+        until (IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                     PeerPort => $port)) {
+            if (time > $until) { $up = 0; last }
+            sleep 0.1;
+        }
+    }
+    sleep 0.1 until server_pid($conf) || time > $until;
+    return { rc => $rc, out => $out, up => $up, pid => server_pid($conf) };
+}
+
+# Stops the private server on $conf and waits up to 20 s for its parent to
+# exit.  Returns 1 if it did.
+sub stop_server {
+    my ($conf) = @_;
+    my $pidfile = delete $started{$conf} or return 1;
+    my $pid = server_pid($conf);
+    my $httpd = Apache::Test::vars('httpd');
+    system "'$httpd' -f '$conf' -k stop >/dev/null 2>&1";
+    my $until = time + 20;
+    sleep 0.1 while ($pid && kill(0, $pid) || -e $pidfile) && time < $until;
+    return !($pid && kill 0, $pid) ? 1 : 0;
+}
+
+END {
+    local $?;
+    stop_server($_) for keys %started;
+}
+
+# Sends $signal to the parent $pid of a server, USR1 for a graceful restart
+# or HUP for a full one, and waits up to 60 s until its error log (a name
+# under t/logs or a path; default the suite's error_log) shows the restart
+# done: the parent's line for that signal, then a "resuming normal
+# operations" after it.  (The listeners stay open through a restart, so a
+# connection proves nothing.)  Returns 1 once done, 0 on timeout.
+sub restart_server {
+    my ($pid, $signal, %opt) = @_;
+    my $log = $opt{error_log} || 'error_log';
+    my $requested = $signal eq 'USR1'
+        ? qr/SIGUSR1 received|Graceful restart requested/
+        : qr/SIGHUP received/;
+    my $mark = log_mark($log);
+    kill $signal, $pid or return 0;
+    my $until = time + ($opt{timeout} || 60);
+    while (time < $until) {
+        return 1 if log_since($log, $mark)
+            =~ /$requested.*\n.*resuming normal operations/s;
+        sleep 0.1;
+    }
+    return 0;
 }
 
 1;
