@@ -107,7 +107,7 @@ void lr_insert_error_filter(request_rec *r)
     int json;
 
     rq = ap_get_module_config(r->request_config, &length_required_module);
-    if (!rq || r->status != rq->body->status
+    if (!rq || !rq->body || r->status != rq->body->status
         || (r->status != HTTP_LENGTH_REQUIRED
             && r->status != HTTP_REQUEST_ENTITY_TOO_LARGE)) {
         return;

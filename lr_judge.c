@@ -27,7 +27,6 @@
 ap_filter_rec_t *lr_count_filter_handle;
 ap_filter_rec_t *lr_gone_filter_handle;
 ap_filter_rec_t *lr_status_filter_handle;
-apr_size_t lr_judged_note;
 
 /* Indexed by lr_reason_e.  A reason whose counter is LR_C_STRICT is
  * LengthRequiredStrict's; "what" is its wording for the log (NULL where
@@ -62,11 +61,23 @@ lr_req *lr_req_get(request_rec *r)
                                       &length_required_module);
 
     if (!rq) {
-        rq = apr_pcalloc(r->pool, sizeof(*rq) + sizeof(lr_body));
-        rq->body = (lr_body *)(rq + 1);
+        rq = apr_palloc(r->pool, sizeof(*rq));
+        rq->body = NULL;
+        rq->seen = NULL;
+        rq->judged = 0;
         ap_set_module_config(r->request_config, &length_required_module, rq);
     }
     return rq;
+}
+
+lr_body *lr_body_get(request_rec *r)
+{
+    lr_req *rq = lr_req_get(r);
+
+    if (!rq->body) {
+        rq->body = apr_pcalloc(r->pool, sizeof(*rq->body));
+    }
+    return rq->body;
 }
 
 /* Make httpd close the connection after this response and keep the
@@ -108,7 +119,7 @@ static void lr_refusal_mark(request_rec *r, lr_reason_e reason,
                             apr_off_t cap)
 {
     const lr_reason_info *ri = &lr_reasons[reason];
-    lr_body *body = lr_req_get(r)->body;
+    lr_body *body = lr_body_get(r);
 
     apr_table_setn(r->notes, LR_NOTE, ri->token);
     body->status = ri->status;
@@ -329,7 +340,7 @@ static int lr_counting_on(const request_rec *r, const lr_body *body)
  */
 static void lr_count_body(request_rec *r, lr_mode_e mode, apr_off_t cap)
 {
-    lr_body *body = lr_req_get(r)->body;
+    lr_body *body = lr_body_get(r);
     apr_off_t *held = (mode == LR_MODE_ON) ? &body->cap_on
                                            : &body->cap_logonly;
 
@@ -393,22 +404,13 @@ static const request_rec *lr_first(const request_rec *r)
     return r;
 }
 
-/* The per-directory configuration last judged for r, kept in a request
- * note (core's per-request array: no allocation), so that a request the
- * same scope has judged is not judged twice.
- */
-static void **lr_judged(request_rec *r)
-{
-    return ap_get_request_note(r, lr_judged_note);
-}
-
 /* Whether r, or a request before it on its way, has been judged. */
-static int lr_chain_judged(request_rec *r)
+static int lr_chain_judged(const request_rec *r)
 {
     for (; r; r = r->prev) {
-        void **judged = lr_judged(r);
-
-        if (judged && *judged) {
+        const lr_req *rq = ap_get_module_config(r->request_config,
+                                                &length_required_module);
+        if (rq && rq->judged) {
             return 1;
         }
     }
@@ -423,7 +425,7 @@ static int lr_chain_judged(request_rec *r)
  * count filter while a streamed body is counted.  Returns whether the
  * body was refused.
  */
-static int lr_inherit(request_rec *r)
+static LR_COLD int lr_inherit(request_rec *r)
 {
     const char *note = apr_table_get(r->prev->notes, LR_NOTE);
     const lr_req *from = ap_get_module_config(r->prev->request_config,
@@ -432,11 +434,10 @@ static int lr_inherit(request_rec *r)
     if (note) {
         apr_table_setn(r->notes, LR_NOTE, note);
     }
-    if (from) {
-        lr_req *rq = apr_palloc(r->pool, sizeof(*rq));
+    if (from && from->body) {
+        lr_req *rq = lr_req_get(r);
 
         rq->body = from->body;
-        ap_set_module_config(r->request_config, &length_required_module, rq);
         if (rq->body->status) {
             ap_add_input_filter_handle(lr_gone_filter_handle, NULL, r,
                                        r->connection);
@@ -460,21 +461,21 @@ static int lr_inherit(request_rec *r)
     ((conf)->from_htaccess || (conf)->merged.mode > LR_MODE_OFF)
 
 /* Judges r in the scope conf, if that scope judges it (method listed,
- * policy in force), and notes that this configuration was judged.
+ * policy in force), and notes what was looked at and whether it was
+ * judged.
  */
-static int lr_judge_scope(request_rec *r, const lr_dir_conf *conf)
+static LR_COLD int lr_judge_scope(request_rec *r, const lr_dir_conf *conf)
 {
+    lr_req *rq = lr_req_get(r);
     const lr_policy *p;
-    void **judged;
     int counted;
 
+    rq->seen = r->per_dir_config;
     if (!(p = lr_policy_for(r, lr_first(r), conf))) {
         return DECLINED;
     }
-    counted = lr_chain_judged(r);
-    if ((judged = lr_judged(r))) {
-        *judged = r->per_dir_config;
-    }
+    counted = rq->judged || lr_chain_judged(r->prev);
+    rq->judged = 1;
     return lr_judge(r, p, counted);
 }
 
@@ -504,7 +505,7 @@ int lr_header_parser(request_rec *r)
  * that kept the configuration, as the lookup of a file in the same
  * directory does).  Returns whether the body was refused already.
  */
-static int lr_fixups_body(request_rec *r, const lr_req *rq)
+static LR_COLD int lr_fixups_body(request_rec *r, const lr_req *rq)
 {
     if (rq->body->status) {
         return 1;
@@ -522,35 +523,38 @@ static int lr_fixups_body(request_rec *r, const lr_req *rq)
  * configuration of the file they picked, <Files> and <Directory> sections
  * included, without running header_parser again: that file's scope judges
  * the request here, after authorization and before any handler runs.  A
- * configuration header_parser has judged already is not judged again.
+ * configuration header_parser has looked at already is not looked at again.
  */
 int lr_fixups(request_rec *r)
 {
     const lr_dir_conf *conf;
     const lr_req *rq;
-    void **judged;
 
     if (r->main) {
         return DECLINED;
     }
     rq = ap_get_module_config(r->request_config, &length_required_module);
-    if (rq && lr_fixups_body(r, rq)) {
-        return DECLINED;
+    if (rq) {
+        if ((rq->body && lr_fixups_body(r, rq))
+            || rq->seen == r->per_dir_config) {
+            return DECLINED;
+        }
     }
     conf = ap_get_module_config(r->per_dir_config, &length_required_module);
-    if (!LR_SCOPE_MAY_JUDGE(conf)
-        || ((judged = lr_judged(r)) && *judged == r->per_dir_config)) {
+    if (!LR_SCOPE_MAY_JUDGE(conf)) {
         return DECLINED;
     }
     return lr_judge_scope(r, conf);
 }
+
+static apr_status_t lr_report_cut(void *data);
 
 /* Counts a streamed body (chunked, or h2 without content-length) right
  * above HTTP_IN, which has removed the chunk framing, and fails the read
  * the moment the body passes the cap.  APR_ENOSPC is what core's own
  * LimitRequestBody returns, so most handlers (mod_cgi, mod_proxy_http,
  * ap_discard_request_body ...) answer 413 for it; whether this one did is
- * known only when the request ends, so lr_log_transaction reports it.
+ * known only when the request ends, so lr_report_cut reports it.
  */
 apr_status_t lr_count_filter(ap_filter_t *f, apr_bucket_brigade *bb,
                              ap_input_mode_t mode, apr_read_type_e block,
@@ -587,6 +591,8 @@ apr_status_t lr_count_filter(ap_filter_t *f, apr_bucket_brigade *bb,
          * client got.
          */
         body->cut_status = f->r->sent_bodyct ? f->r->status : 0;
+        apr_pool_cleanup_register(f->r->pool, f->r, lr_report_cut,
+                                  apr_pool_cleanup_null);
         apr_brigade_cleanup(bb);
         return APR_ENOSPC;
     }
@@ -625,53 +631,35 @@ apr_status_t lr_status_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     return ap_pass_brigade(f->next, bb);
 }
 
-/* When the request is over, say what became of a streamed body that the
- * cap cut: the handler either turned the failed read into the 413 the
- * client got (a refusal like any other), or answered anyway (mod_proxy_fcgi
- * and mod_reflector do, with the body cut short): that is logged at warn,
- * under its own counter, and never as a 413.  FIRST, so the note is set
- * before mod_log_config writes the access log.
+/* When the request is over (its pool goes), say what became of a streamed
+ * body that the cap cut: the handler either turned the failed read into
+ * the 413 the client got (a refusal like any other, also when an
+ * ErrorDocument then served it), or answered anyway (mod_proxy_fcgi and
+ * mod_reflector do, with the body cut short): that is logged at warn,
+ * under its own counter, and never as a 413.  Registered at the cut, so no
+ * other request pays for it.
  */
-static void lr_report_cut(request_rec *r)
+static apr_status_t lr_report_cut(void *data)
 {
-    const lr_req *rq = NULL;
-    request_rec *x, *last = r;
+    request_rec *cut = data;
+    request_rec *r = (request_rec *)lr_first(cut), *last = r;
+    const lr_body *body = lr_body_get(cut);
     int status;
 
-    for (x = r; x; x = x->next) {
-        const lr_req *xq = ap_get_module_config(x->request_config,
-                                                &length_required_module);
-        if (xq) {
-            rq = xq;
-        }
-        last = x;
+    while (last->next) {
+        last = last->next;
     }
-    if (!rq || !rq->body->cut_handler) {
-        return;
-    }
-    status = rq->body->cut_status ? rq->body->cut_status : last->status;
+    status = body->cut_status ? body->cut_status : last->status;
     if (status == HTTP_REQUEST_ENTITY_TOO_LARGE) {
-        lr_refusal_report(r, LR_REASON_STREAMED, -1, rq->body->cap, NULL);
-        return;
+        lr_refusal_report(r, LR_REASON_STREAMED, -1, body->cap, NULL);
+        return APR_SUCCESS;
     }
-    apr_table_setn(last->notes, LR_NOTE, "stream-cut");
     lr_count(r, LR_C_STREAM_CUT);
     ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, last,
                   "LR00005: the streamed body of %s %s from %s was cut at "
                   "the limit of %" APR_OFF_T_FMT " bytes, but handler %s "
                   "answered %d, not 413: the client was not refused and the "
-                  "handler saw part of the body (LengthRequiredChunked "
-                  "Buffer refuses before the handler runs)",
-                  r->method, r->uri, r->useragent_ip, rq->body->cap,
-                  rq->body->cut_handler, status);
-}
-
-int lr_log_transaction(request_rec *r)
-{
-    /* Nothing to say for a request the module left no state on. */
-    if (r->next || ap_get_module_config(r->request_config,
-                                        &length_required_module)) {
-        lr_report_cut(r);
-    }
-    return DECLINED;
+                  "handler saw part of the body", r->method, r->uri,
+                  r->useragent_ip, body->cap, body->cut_handler, status);
+    return APR_SUCCESS;
 }

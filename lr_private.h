@@ -45,6 +45,15 @@ extern module AP_MODULE_DECLARE_DATA length_required_module;
 #pragma GCC visibility push(hidden)
 #endif
 
+/* For the rare branches of the hooks every request runs: kept out of line,
+ * so that the common early return of the hook needs no stack frame.
+ */
+#if defined(__GNUC__)
+#define LR_COLD __attribute__((noinline, cold))
+#else
+#define LR_COLD
+#endif
+
 /* Names operators see: the request note (for %{length-required}n), the
  * environment variable set in LogOnly mode, and the connection note that
  * asks the MPM for its short (2 s) lingering close.
@@ -123,7 +132,7 @@ typedef struct {
     lr_policy merged;           /* as httpd merges it, .htaccess included */
     lr_policy trusted;          /* the configuration files alone */
     const char *htfile[LR_F_COUNT]; /* .htaccess that set merged's field */
-    int from_htaccess;          /* derived in merge: some htfile[] is set */
+    int from_htaccess;          /* some htfile[] is set */
 } lr_dir_conf;
 
 /* Per virtual host. */
@@ -197,11 +206,16 @@ typedef struct {
     int cut_status;             /* the status already sent by then, or 0 */
 } lr_body;
 
-/* The module's request_config: the body state, shared along the chain of
- * internal redirects.
+/* The module's request_config, on a request some scope that may judge
+ * has looked at: which configuration was looked at last (a fixup finding
+ * it unchanged has nothing to do), whether a scope judged the request, and
+ * the body state once there is one, shared along the chain of internal
+ * redirects.
  */
 typedef struct {
-    lr_body *body;
+    lr_body *body;              /* NULL until a refusal or a count needs it */
+    const ap_conf_vector_t *seen;
+    int judged;
 } lr_req;
 
 /*
@@ -243,10 +257,8 @@ void lr_framing_scan(lr_framing *fr, const char *data, apr_size_t len);
 extern ap_filter_rec_t *lr_count_filter_handle;
 extern ap_filter_rec_t *lr_gone_filter_handle;
 extern ap_filter_rec_t *lr_status_filter_handle;
-extern apr_size_t lr_judged_note;
 int lr_header_parser(request_rec *r);
 int lr_fixups(request_rec *r);
-int lr_log_transaction(request_rec *r);
 apr_status_t lr_count_filter(ap_filter_t *f, apr_bucket_brigade *bb,
                              ap_input_mode_t mode, apr_read_type_e block,
                              apr_off_t readbytes);
@@ -255,6 +267,7 @@ apr_status_t lr_gone_filter(ap_filter_t *f, apr_bucket_brigade *bb,
                             apr_off_t readbytes);
 apr_status_t lr_status_filter(ap_filter_t *f, apr_bucket_brigade *bb);
 lr_req *lr_req_get(request_rec *r);
+lr_body *lr_body_get(request_rec *r);
 int lr_refuse(request_rec *r, lr_reason_e reason, apr_off_t declared,
               apr_off_t cap, const char *what);
 

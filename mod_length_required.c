@@ -110,15 +110,19 @@ static void lr_unset_policy(lr_policy *p)
     p->format = LR_FORMAT_UNSET;
 }
 
-/* httpd's merge rule: what the inner scope sets wins, the rest inherits. */
+/* httpd's merge rule: what the inner scope sets wins, the rest inherits.
+ * httpd merges per request wherever sections apply, so one line a field.
+ */
 static void lr_merge_policy(lr_policy *out, const lr_policy *base,
                             const lr_policy *add)
 {
-    int f;
-
-    for (f = 0; f < LR_F_COUNT; f++) {
-        lr_policy_take(out, lr_field_is_set(add, f) ? add : base, f);
-    }
+    out->mode = (add->mode != LR_MODE_UNSET) ? add->mode : base->mode;
+    out->chunked = (add->chunked != LR_CHUNKED_UNSET) ? add->chunked
+                                                      : base->chunked;
+    out->max_body = (add->max_body != -1) ? add->max_body : base->max_body;
+    lr_policy_take(out, add->methods_set ? add : base, LR_F_METHODS);
+    out->format = (add->format != LR_FORMAT_UNSET) ? add->format
+                                                   : base->format;
 }
 
 /*
@@ -144,6 +148,11 @@ static void *lr_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
     lr_merge_policy(&conf->merged, &base->merged, &add->merged);
     lr_merge_policy(&conf->trusted, &base->trusted, &add->trusted);
     conf->from_htaccess = 0;
+    if (!base->from_htaccess && !add->from_htaccess) {
+        /* The common case: no .htaccess value on either side. */
+        memset(conf->htfile, 0, sizeof(conf->htfile));
+        return conf;
+    }
     for (f = 0; f < LR_F_COUNT; f++) {
         conf->htfile[f] = lr_field_is_set(&add->merged, f) ? add->htfile[f]
                                                            : base->htfile[f];
@@ -204,6 +213,7 @@ static const char *lr_store(cmd_parms *cmd, lr_dir_conf *conf, lr_field_e f,
         conf->htfile[f] = apr_pstrdup(cmd->pool, cmd->config_file
                                                  ? cmd->config_file->name
                                                  : ".htaccess");
+        conf->from_htaccess = 1;
         return NULL;
     }
     conf->htfile[f] = NULL;
@@ -271,14 +281,24 @@ static const char *lr_cmd_keyword(cmd_parms *cmd, void *dconf,
                                   const char *arg)
 {
     lr_field_e f = (lr_field_e)(apr_uintptr_t)cmd->info;
-    const lr_keyword *words = (f == LR_F_MODE) ? lr_mode_words
-                              : (f == LR_F_CHUNKED) ? lr_chunked_words
-                              : lr_format_words;
+    const lr_keyword *words;
     lr_policy value;
     int v;
-    const char *err = lr_keyword_value(cmd, arg, words, &v);
+    const char *err;
 
-    if (err) {
+    switch (f) {
+    case LR_F_MODE:
+        words = lr_mode_words;
+        break;
+    case LR_F_CHUNKED:
+        words = lr_chunked_words;
+        break;
+    default:
+        f = LR_F_FORMAT;
+        words = lr_format_words;
+        break;
+    }
+    if ((err = lr_keyword_value(cmd, arg, words, &v))) {
         return err;
     }
     lr_unset_policy(&value);
@@ -422,16 +442,9 @@ static void lr_register_hooks(apr_pool_t *p)
     /* DirectoryIndex and MultiViews change the request's configuration
      * without running header_parser again; mod_dir does it in fixups
      * (LAST), so the file's scope judges the request after that
-     * (REALLY_LAST), still before any handler.  The note remembers which
-     * configuration header_parser judged.
+     * (REALLY_LAST), still before any handler.
      */
     ap_hook_fixups(lr_fixups, NULL, NULL, APR_HOOK_REALLY_LAST);
-    lr_judged_note = ap_register_request_note();
-
-    /* Whether a handler turned a cut streamed body into a 413 is known
-     * only at the end; FIRST, before mod_log_config logs the note.
-     */
-    ap_hook_log_transaction(lr_log_transaction, NULL, NULL, APR_HOOK_FIRST);
 
     /* Strict framing: the filter goes on each connection before anything
      * is read; pre_read_request marks where each request head begins;

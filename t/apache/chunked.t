@@ -150,7 +150,7 @@ my $stream_tag;
 
 # The streamed refusal is logged like the others.
 {
-    my ($line) = error_lines(qr/LR00001: .*\Q$stream_tag\E/);
+    my ($line) = wait_for_lines('error_log', qr/LR00001: .*\Q$stream_tag\E/);
     ok t_cmp($line, qr/with 413, reason too-large/,
              'the streamed 413 is logged with reason too-large');
 }

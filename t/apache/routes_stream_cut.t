@@ -41,13 +41,15 @@ sub delta {
     my $before = counters('lr_routes');
     my $res = post_stream("/rt-cut-reflector/$tag");
     request_finished($tag);
+    # The cut is reported when the request's pool goes, just after the
+    # access log line: wait for the report, then read the counters.
+    my @cut = wait_for_lines('error_log', qr/LR00005:.*\Q$tag\E/);
     my $after = counters('lr_routes');
     ok t_cmp($res->{status}, 200,
              "reflector, chunked $BIG bytes past a 64K cap: the client gets "
              . '200 (mod_reflector ignores the failed read)');
     ok t_cmp(scalar error_lines(qr/LR00001: refused .*\Q$tag\E/), 0,
              'no "LR00001: refused" line: the client got no refusal');
-    my @cut = error_lines(qr/LR00005:.*\Q$tag\E/);
     ok t_cmp(scalar @cut, 1, 'one LR00005 line names the request\'s URI');
     my $line = $cut[0] // '';
     ok t_cmp($line, qr/\[length_required:warn\]/, 'logged at warn');
@@ -66,13 +68,15 @@ sub delta {
     my $before = counters('lr_routes');
     my $res = post_stream("/rt-cut-cgi/$tag");
     my @runs = runs_after($tag);
+    my @refused = wait_for_lines('error_log',
+                                 qr/LR00001: refused .*\Q$tag\E.* with 413/);
     my $after = counters('lr_routes');
     ok t_cmp($res->{status}, 413,
              "control: CGI, chunked $BIG bytes past a 64K cap: 413");
     ok t_cmp(max_read(@runs) <= 65536, 1,
              'the CGI was given no more than the 65536 bytes of the cap (it '
              . 'read ' . max_read(@runs) . ')');
-    ok t_cmp(scalar error_lines(qr/LR00001: refused .*\Q$tag\E.* with 413/), 1,
+    ok t_cmp(scalar @refused, 1,
              'the "LR00001: refused ... with 413" line is logged');
     ok t_cmp(scalar error_lines(qr/LR00005:.*\Q$tag\E/), 0, 'and no LR00005 line');
     ok t_cmp(delta($before, $after, 'LengthRequiredStreamTooLarge'), 1,

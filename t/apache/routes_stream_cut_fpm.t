@@ -108,13 +108,14 @@ sub delta {
     my $before = counters('lr_routes');
     my $res = post_stream("/rt-cut-fcgi/cut.php/$tag", 100_000);
     request_finished($tag);
+    # Reported when the request's pool goes: wait for it, then count.
+    my @cut = wait_for_lines('error_log', qr/LR00005:.*\Q$tag\E/);
     my $after = counters('lr_routes');
     ok t_cmp($res->{status}, 200,
              'PHP-FPM, chunked 100000 bytes past a 64K cap: the client gets '
              . '200 (mod_proxy_fcgi ignores the failed read)');
     ok t_cmp(scalar error_lines(qr/LR00001: refused .*\Q$tag\E/), 0,
              'no "LR00001: refused" line: the client got no refusal');
-    my @cut = error_lines(qr/LR00005:.*\Q$tag\E/);
     ok t_cmp(scalar @cut, 1, 'one LR00005 line names the request\'s URI');
     my $line = $cut[0] // '';
     ok t_cmp($line, qr/\[length_required:warn\]/, 'logged at warn');
