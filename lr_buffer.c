@@ -37,6 +37,7 @@
 #include "unixd.h"
 
 #include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -624,12 +625,13 @@ int lr_buffer_post_config(apr_pool_t *ptemp, server_rec *s)
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         if (!lr_dir_writable(sconf->buffer_dir)) {
+            struct passwd *pw = getpwuid(geteuid() ? geteuid()
+                                                   : ap_unixd_config.user_id);
+
             ap_log_error(APLOG_MARK, APLOG_CRIT, 0, vs,
                          "LR00035: LengthRequiredBufferDir %s is not writable "
                          "by the user the children run as (%s)",
-                         sconf->buffer_dir, ap_unixd_config.user_name
-                                            ? ap_unixd_config.user_name
-                                            : "unknown");
+                         sconf->buffer_dir, pw ? pw->pw_name : "unknown");
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
