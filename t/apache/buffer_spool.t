@@ -2,8 +2,9 @@
 # temporary file of LengthRequiredBufferDir that has no name from the
 # moment it is created (so nothing is left behind whatever happens), and
 # whose space is given back when the request ends: after success, a 413, a
-# client that aborts mid-body, a client that stalls (mod_reqtimeout: 408)
-# and a child killed with SIGKILL mid-body.  Also the mod_status counters.
+# client that aborts mid-body, a client that stalls (mod_reqtimeout: 408),
+# a child killed with SIGKILL mid-body and a graceful restart mid-body.
+# Also the mod_status counters.
 #
 # A private server of its own (one child), so that killing its child
 # disturbs no other test.
@@ -23,7 +24,7 @@ use Time::HiRes qw(time sleep);
 use LRTest qw(:all);
 use LRBuffer qw(:all);
 
-plan tests => 2 + 4 + 3 + 5 + 6 + 3 + 2;
+plan tests => 2 + 4 + 3 + 5 + 6 + 3 + 4 + 2;
 
 sub free_port {
     my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
@@ -196,13 +197,43 @@ sub no_holders {
     ok t_cmp(join(' ', spool_names($spool)), '', '... no name left in the spool');
 }
 
-# The counters: two bodies buffered (the 200,000 bytes and the 100 after
-# the kill), one of them in a file; the refused and broken ones are not.
+# A graceful restart mid-body: the old child finishes the request (the
+# body comes out whole), then the file is gone with it.
+{
+    my $len = 100_000;
+    my ($sock, $pid) = upload_halfway($len);
+    ok t_cmp($pid ? 1 : 0, 1, 'mid-body, before a graceful restart, a child '
+             . 'holds the file');
+    open my $fh, '<', "$dir/httpd.pid" or die "$dir/httpd.pid: $!";
+    chomp(my $parent = <$fh> // '');
+    close $fh;
+    kill 'USR1', $parent;
+    sleep 1;
+    print $sock "0\r\n\r\n";
+    my ($raw, $sel) = ('', IO::Select->new($sock));
+    while ($sel->can_read(15)) {
+        my $n = sysread $sock, my $buf, 65536;
+        last unless $n;
+        $raw .= $buf;
+        last if length $raw >= $len && $raw =~ /\r\n\r\n/;
+    }
+    close $sock;
+    my ($res) = parse_responses($raw);
+    ok t_cmp($res ? $res->{status} : 0, 200, '... the request completes: 200');
+    ok t_cmp($res ? md5_hex($res->{body}) : '', md5_hex(body_of($len, 2)),
+             '... with the whole body');
+    no_holders('after the graceful restart');
+}
+
+# The counters: three bodies buffered (the 200,000 bytes, the 100 after
+# the kill and the one across the graceful restart), two of them in a
+# file; the refused and broken ones are not.  A graceful restart keeps
+# the counters.
 {
     my $res = raw_request($port, http_request(GET => '/server-status?auto',
                                               headers => ['Connection: close']));
     my ($buffered) = $res->{body} =~ /^LengthRequiredBuffered: (\d+)$/m;
     my ($to_file) = $res->{body} =~ /^LengthRequiredBufferedToFile: (\d+)$/m;
-    ok t_cmp($buffered // 'none', 2, 'mod_status: LengthRequiredBuffered 2');
-    ok t_cmp($to_file // 'none', 1, 'mod_status: LengthRequiredBufferedToFile 1');
+    ok t_cmp($buffered // 'none', 3, 'mod_status: LengthRequiredBuffered 3');
+    ok t_cmp($to_file // 'none', 2, 'mod_status: LengthRequiredBufferedToFile 2');
 }
