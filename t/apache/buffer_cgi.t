@@ -24,7 +24,7 @@ my @bodies = ([1, [1, 0]], [16_303, [1, 4093, 0]], [16_304, [1, 4093, 0]],
 my $n_bodies = 0;
 $n_bodies += @{ $_->[1] } for @bodies;
 
-plan tests => 3 * $n_bodies + 4 + 3 + 4 + 3 + 4 + 6 + 3 + 3;
+plan tests => 3 * $n_bodies + 4 + 3 + 3 + 4 + 3 + 4 + 6 + 3 + 3;
 
 # What buffer_md5.pl answers for a body it was given whole, with its
 # length declared.
@@ -87,6 +87,21 @@ for my $b (@bodies) {
     $res = post("/buf-corelimit/buffer_md5.pl?$tag", chunked_by(body_of(5001), 999));
     ok t_cmp($res->{status}, 413, 'LimitRequestBody 5000, 5001 bytes: 413');
     ok t_cmp(scalar(runs('buffer_runs.log', $tag)), 0, '... and the CGI never ran');
+}
+
+# The 413 goes through httpd's error path: LengthRequiredErrorFormat Json,
+# and an ErrorDocument where one is in scope.
+{
+    my $tag = tag('buf-json');
+    my $res = post("/buf-json/buffer_md5.pl?$tag", chunked_by(body_of(3000), 512));
+    ok t_cmp($res->{headers}{'content-type'}, qr{^application/json},
+             'past the bound, ErrorFormat Json: a JSON 413');
+    ok t_cmp($res->{body}, qr/"status":413,.*"reason":"too-large".*"limit":1000/,
+             '... with the reason and the limit');
+    $tag = tag('buf-errdoc');
+    $res = post("/buf-errdoc/buffer_md5.pl?$tag", chunked_by(body_of(3000), 512));
+    ok t_cmp($res->{body}, qr/LR-BUF-ERRDOC-413/,
+             'past the bound, an ErrorDocument in scope wins');
 }
 
 # No bound at all: refused as under Deny, with a line that says why.
