@@ -24,7 +24,7 @@ use Time::HiRes qw(time sleep);
 use LRTest qw(:all);
 use LRBuffer qw(:all);
 
-plan tests => 2 + 4 + 3 + 5 + 6 + 3 + 4 + 2;
+plan tests => 2 + 4 + 3 + 5 + 6 + 3 + 4 + 3 + 2;
 
 sub free_port {
     my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
@@ -223,6 +223,25 @@ sub no_holders {
     ok t_cmp($res ? md5_hex($res->{body}) : '', md5_hex(body_of($len, 2)),
              '... with the whole body');
     no_holders('after the graceful restart');
+}
+
+# A spool error (the directory gone): 500, the file-system error in the
+# log, and the handler (which would echo the body) never answers.
+{
+    rmdir $spool or die "rmdir $spool: $!";
+    my $res = post(body_of(50_000, 3), 4093);
+    make_path($spool);
+    ok t_cmp($res->{status}, 500, 'the spool directory gone: 500');
+    ok t_cmp(length $res->{body} < 50_000 ? 1 : 0, 1,
+             '... and not the echoed body');
+    my $log = '';
+    if (open my $fh, '<', "$dir/error_log") {
+        local $/;
+        $log = <$fh> // '';
+    }
+    ok t_cmp($log, qr/\[length_required:error\].*No such file or directory.*LR00032: cannot create the temporary file for the body of POST \/x in \Q$spool\E/,
+             '... and the error log has the file-system error and the '
+             . 'directory');
 }
 
 # The counters: three bodies buffered (the 200,000 bytes, the 100 after
