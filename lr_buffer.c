@@ -277,15 +277,13 @@ static int lr_spool_write(lr_spooler *sp, const char *data, apr_size_t len)
 }
 
 /* The body could not be read whole: the status httpd gives for the
- * failure (400 for a client that went away or sent bad framing, 408 for
- * a timeout, 413 for core's LimitRequestBody), on a connection that
- * closes, since the rest of the body is still unread.
+ * failure: 400 for a client that went away or sent bad framing, 408 for
+ * a timeout, 413 for core's LimitRequestBody.
  */
 static int lr_read_failed(request_rec *r, lr_body *body, apr_status_t rv)
 {
     int status = ap_map_http_request_error(rv, HTTP_BAD_REQUEST);
 
-    body->buffer->state = LR_BUF_FAILED;
     if (body->status) {
         /* Refused by the streamed-body cap of another scope. */
         return body->status;
@@ -300,7 +298,6 @@ static int lr_read_failed(request_rec *r, lr_body *body, apr_status_t rv)
                   "failed after %" APR_OFF_T_FMT " bytes; answering %d",
                   r->method, r->uri, r->useragent_ip, body->buffer->length,
                   status);
-    r->connection->keepalive = AP_CONN_CLOSE;
     return status;
 }
 
@@ -351,41 +348,22 @@ static void lr_buffer_resume(request_rec *r, struct lr_buffer *b)
     }
 }
 
-/* Reads the body that lr_buffer_want() asked for, from fixups: after
- * authentication and authorization, after mod_dir's DirectoryIndex
- * redirect, before the handler.  Returns OK (nothing to do, or the body
- * is buffered and the spool filter is in place), or the status to answer
- * with: 413 past the bound (On), 400/408 for a client that aborts or
- * stalls, 500 for a spool error.  The handler never runs with a partial
- * body.  Safe to call for any request.
+/* The reading loop: the body into the spooler, to its end or past the
+ * bound.  Returns OK, or the status to answer with.  *tail is set, LogOnly
+ * past the bound, to what was read with the bucket that passed it.
+ *
+ * The first blocking read is where HTTP_IN sends 100 Continue to a client
+ * that asked for it: now, with the policy and authorization passed.
  */
-int lr_buffer_body(request_rec *r, lr_body *body)
+static int lr_spool_read(request_rec *r, lr_body *body, lr_spooler *sp,
+                         apr_bucket_brigade **tail)
 {
     struct lr_buffer *b = body->buffer;
-    lr_spooler sp;
-    apr_bucket_brigade *bb, *tail = NULL;
-    const lr_srv_conf *sconf;
-    int seen_eos = 0, status;
+    apr_bucket_brigade *bb;
+    int status;
 
-    if (!b || b->state != LR_BUF_WANTED || body->status) {
-        return OK;
-    }
-    lr_buffer_resume(r, b);
-    sconf = ap_get_module_config(r->server->module_config,
-                                 &length_required_module);
-    memset(&sp, 0, sizeof(sp));
-    sp.r = r;
-    sp.b = b;
-    sp.memory = (sconf->buffer_memory >= 0) ? sconf->buffer_memory
-                                            : LR_BUFFER_MEMORY;
-    sp.mem = apr_brigade_create(r->pool, r->connection->bucket_alloc);
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-
-    /* The first blocking read is where HTTP_IN sends 100 Continue to a
-     * client that asked for it: now, with the policy and authorization
-     * passed.
-     */
-    while (!seen_eos && !tail) {
+    for (;;) {
         apr_bucket *e;
         apr_status_t rv = ap_get_brigade(r->input_filters, bb,
                                          AP_MODE_READBYTES, APR_BLOCK_READ,
@@ -399,8 +377,8 @@ int lr_buffer_body(request_rec *r, lr_body *body)
             apr_size_t len;
 
             if (APR_BUCKET_IS_EOS(e)) {
-                seen_eos = 1;
-                break;
+                apr_brigade_cleanup(bb);
+                return OK;
             }
             if (APR_BUCKET_IS_METADATA(e)) {
                 apr_bucket_delete(e);
@@ -414,7 +392,6 @@ int lr_buffer_body(request_rec *r, lr_body *body)
             if (b->length + (apr_off_t)len > b->bound) {
                 if (b->mode == LR_MODE_ON) {
                     apr_brigade_cleanup(bb);
-                    b->state = LR_BUF_FAILED;
                     return lr_refuse(r, LR_REASON_BUFFERED, -1, b->bound,
                                      NULL);
                 }
@@ -422,35 +399,73 @@ int lr_buffer_body(request_rec *r, lr_body *body)
                  * of the body after it, unbuffered, as it comes.
                  */
                 lr_would_refuse(r, LR_REASON_BUFFERED, -1, b->bound);
-                tail = apr_brigade_create(r->pool,
-                                          r->connection->bucket_alloc);
-                rv = ap_save_brigade(NULL, &tail, &bb, r->pool);
-                if (rv != APR_SUCCESS) {
-                    b->state = LR_BUF_FAILED;
+                *tail = apr_brigade_create(r->pool,
+                                           r->connection->bucket_alloc);
+                if (ap_save_brigade(NULL, tail, &bb, r->pool)
+                    != APR_SUCCESS) {
                     return HTTP_INTERNAL_SERVER_ERROR;
                 }
-                /* An EOS in it stays: then the body is complete. */
-                e = APR_BRIGADE_LAST(tail);
-                b->pass_on = (e == APR_BRIGADE_SENTINEL(tail)
+                /* With an EOS in it, the body is complete. */
+                e = APR_BRIGADE_LAST(*tail);
+                b->pass_on = (e == APR_BRIGADE_SENTINEL(*tail)
                               || !APR_BUCKET_IS_EOS(e));
                 if (!b->pass_on) {
                     apr_bucket_delete(e);
                 }
-                break;
+                return OK;
             }
-            if ((status = lr_spool_write(&sp, data, len)) != OK) {
+            if ((status = lr_spool_write(sp, data, len)) != OK) {
                 apr_brigade_cleanup(bb);
-                b->state = LR_BUF_FAILED;
-                r->connection->keepalive = AP_CONN_CLOSE;
                 return status;
             }
             apr_bucket_delete(e);
         }
-        apr_brigade_cleanup(bb);
     }
-    if ((status = lr_spool_finish(&sp, tail)) != OK) {
+}
+
+/* Reads the body that lr_buffer_want() asked for, from fixups: after
+ * authentication and authorization, after mod_dir's DirectoryIndex
+ * redirect, before the handler.  Returns OK (nothing to do, or the body
+ * is buffered and the spool filter is in place), or the status to answer
+ * with: 413 past the bound (On), 400/408 for a client that aborts or
+ * stalls, 500 for a spool error.  The handler never runs with a partial
+ * body.  Safe to call for any request.
+ */
+int lr_buffer_body(request_rec *r, lr_body *body)
+{
+    struct lr_buffer *b = body->buffer;
+    lr_spooler sp;
+    apr_bucket_brigade *tail = NULL;
+    const lr_srv_conf *sconf;
+    int status;
+
+    if (!b || b->state != LR_BUF_WANTED || body->status) {
+        return OK;
+    }
+    lr_buffer_resume(r, b);
+    sconf = ap_get_module_config(r->server->module_config,
+                                 &length_required_module);
+    memset(&sp, 0, sizeof(sp));
+    sp.r = r;
+    sp.b = b;
+    sp.memory = (sconf->buffer_memory >= 0) ? sconf->buffer_memory
+                                            : LR_BUFFER_MEMORY;
+    sp.mem = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+
+    status = lr_spool_read(r, body, &sp, &tail);
+    if (status == OK) {
+        status = lr_spool_finish(&sp, tail);
+    }
+    if (status != OK) {
+        /* The rest of the body is unread: the connection cannot be kept.
+         * The file's space goes back now, not at the end of the request.
+         */
         b->state = LR_BUF_FAILED;
         r->connection->keepalive = AP_CONN_CLOSE;
+        if (sp.file) {
+            apr_file_close(sp.file);
+        }
+        apr_brigade_cleanup(sp.mem);
         return status;
     }
     b->state = LR_BUF_DONE;
