@@ -34,14 +34,6 @@ sub whole {
         md5_hex($body);
 }
 
-sub post {
-    my ($path, $chunked, %opt) = @_;
-    return raw_request('lr_buffer', http_request(POST => $path,
-        headers => ['Transfer-Encoding: chunked', 'Connection: close',
-                    @{ $opt{headers} || [] }],
-        body => $chunked), timeout => 60);
-}
-
 sub runs {
     my ($log, $tag) = @_;
     return grep { /\Q$tag\E/ } log_lines($log);
@@ -53,7 +45,7 @@ for my $b (@bodies) {
     for my $piece (@$pieces) {
         my $how = $piece ? "in $piece-byte chunks" : 'in one chunk';
         my $tag = tag('buf-cgi');
-        my $res = post("/buf-cgi/buffer_md5.pl?$tag", chunked_by($body, $piece));
+        my $res = post_chunked("/buf-cgi/buffer_md5.pl?$tag", chunked_by($body, $piece));
         ok t_cmp($res->{status}, 200, "$size bytes $how: 200");
         ok t_cmp($res->{body}, qr/\Q${\ whole($body)}\E/,
                  "$size bytes $how: the CGI got CONTENT_LENGTH $size, no "
@@ -67,11 +59,11 @@ for my $b (@bodies) {
 # refused before the CGI runs.
 {
     my $tag = tag('buf-cap-exact');
-    my $res = post("/buf-cgi/cap/buffer_md5.pl?$tag",
+    my $res = post_chunked("/buf-cgi/cap/buffer_md5.pl?$tag",
                    chunked_by(body_of(100_000), 4093));
     ok t_cmp($res->{status}, 200, '100,000 bytes under a 100,000-byte cap: 200');
     $tag = tag('buf-cap-over');
-    $res = post("/buf-cgi/cap/buffer_md5.pl?$tag",
+    $res = post_chunked("/buf-cgi/cap/buffer_md5.pl?$tag",
                 chunked_by(body_of(100_001), 4093));
     ok t_cmp($res->{status}, 413, 'one byte over the cap: 413');
     ok t_cmp(lr_note($tag), 'too-large', '... reason too-large');
@@ -81,10 +73,10 @@ for my $b (@bodies) {
 # Without LengthRequiredMaxBody, core's LimitRequestBody is the bound.
 {
     my $tag = tag('buf-core-ok');
-    my $res = post("/buf-corelimit/buffer_md5.pl?$tag", chunked_by(body_of(5000), 999));
+    my $res = post_chunked("/buf-corelimit/buffer_md5.pl?$tag", chunked_by(body_of(5000), 999));
     ok t_cmp($res->{status}, 200, 'LimitRequestBody 5000, 5000 bytes: 200');
     $tag = tag('buf-core-over');
-    $res = post("/buf-corelimit/buffer_md5.pl?$tag", chunked_by(body_of(5001), 999));
+    $res = post_chunked("/buf-corelimit/buffer_md5.pl?$tag", chunked_by(body_of(5001), 999));
     ok t_cmp($res->{status}, 413, 'LimitRequestBody 5000, 5001 bytes: 413');
     ok t_cmp(scalar(runs('buffer_runs.log', $tag)), 0, '... and the CGI never ran');
 }
@@ -93,13 +85,13 @@ for my $b (@bodies) {
 # and an ErrorDocument where one is in scope.
 {
     my $tag = tag('buf-json');
-    my $res = post("/buf-json/buffer_md5.pl?$tag", chunked_by(body_of(3000), 512));
+    my $res = post_chunked("/buf-json/buffer_md5.pl?$tag", chunked_by(body_of(3000), 512));
     ok t_cmp($res->{headers}{'content-type'}, qr{^application/json},
              'past the bound, ErrorFormat Json: a JSON 413');
     ok t_cmp($res->{body}, qr/"status":413,.*"reason":"too-large".*"limit":1000/,
              '... with the reason and the limit');
     $tag = tag('buf-errdoc');
-    $res = post("/buf-errdoc/buffer_md5.pl?$tag", chunked_by(body_of(3000), 512));
+    $res = post_chunked("/buf-errdoc/buffer_md5.pl?$tag", chunked_by(body_of(3000), 512));
     ok t_cmp($res->{body}, qr/LR-BUF-ERRDOC-413/,
              'past the bound, an ErrorDocument in scope wins');
 }
@@ -107,7 +99,7 @@ for my $b (@bodies) {
 # No bound at all: refused as under Deny, with a line that says why.
 {
     my $tag = tag('buf-nobound');
-    my $res = post("/buf-nobound/buffer_md5.pl?$tag", chunked_by('x' x 10));
+    my $res = post_chunked("/buf-nobound/buffer_md5.pl?$tag", chunked_by('x' x 10));
     ok t_cmp($res->{status}, 411, 'Buffer with no bound anywhere: 411');
     ok t_cmp(lr_note($tag), 'chunked', '... reason chunked, as under Deny');
     ok t_cmp(scalar(runs('buffer_runs.log', $tag)), 0, '... and the CGI never ran');
@@ -134,11 +126,11 @@ for my $b (@bodies) {
 {
     my $tag = tag('buf-logonly-small');
     my $body = body_of(500);
-    my $res = post("/buf-logonly/buffer_md5.pl?$tag", chunked_by($body, 7));
+    my $res = post_chunked("/buf-logonly/buffer_md5.pl?$tag", chunked_by($body, 7));
     ok t_cmp($res->{body}, qr/\Q${\ whole($body)}\E/, 'LogOnly, under the bound: buffered');
     $tag = tag('buf-logonly-big');
     $body = body_of(300_000);
-    $res = post("/buf-logonly/buffer_md5.pl?$tag", chunked_by($body, 4093));
+    $res = post_chunked("/buf-logonly/buffer_md5.pl?$tag", chunked_by($body, 4093));
     ok t_cmp($res->{status}, 200, 'LogOnly, 300,000 bytes over a 1000-byte bound: 200');
     ok t_cmp($res->{body}, qr/cl=- te=chunked read=300000 md5=\Q${\ md5_hex($body)}\E/,
              '... the CGI got the whole body, chunked, with no CONTENT_LENGTH');
@@ -153,7 +145,7 @@ for my $case (['DirectoryIndex', '/buf-index/'],
     my ($what, $path) = @$case;
     my $tag = tag('buf-redir');
     my $body = body_of(200_000, 3);
-    my $res = post("$path?$tag", chunked_by($body, 4093));
+    my $res = post_chunked("$path?$tag", chunked_by($body, 4093));
     ok t_cmp($res->{status}, 200, "$what: 200");
     ok t_cmp($res->{body}, qr/\Q${\ whole($body)}\E/,
              "$what: the CGI got CONTENT_LENGTH and the body");
@@ -164,7 +156,7 @@ for my $case (['DirectoryIndex', '/buf-index/'],
 {
     my $tag = tag('buf-proxy');
     my $body = body_of(150_000, 5);
-    my $res = post("/buf-proxied/buffer_md5.pl?$tag", chunked_by($body, 4093));
+    my $res = post_chunked("/buf-proxied/buffer_md5.pl?$tag", chunked_by($body, 4093));
     ok t_cmp($res->{status}, 200, 'through mod_proxy_http: 200');
     my ($seen) = runs('buffer_backend.log', $tag);
     ok t_cmp($seen, qr/\Q${\ whole($body)}\E/,

@@ -16,6 +16,7 @@ use File::Temp qw(tempdir);
 use IO::Socket::INET ();
 use Time::HiRes qw(time sleep);
 use LRTest qw(:all);
+use LRBuffer qw(free_port);
 
 plan tests => 2 + 2 * 5 + 2 + 3;
 
@@ -74,10 +75,7 @@ for my $d ("LengthRequiredBufferMemory 1M", "LengthRequiredBufferDir $spool") {
     my $ro = "$dir/read-only";
     make_path($ro);
     chmod 0555, $ro;
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Listen => 1, ReuseAddr => 1) or die $!;
-    my $port = $s->sockport;
-    close $s;
+    my $port = free_port();
     my $sdir = tempdir(CLEANUP => 1);
     my ($conf) = private_conf("LengthRequiredBufferDir \"$ro\"\n",
                               dir => $sdir, listen => ["127.0.0.1:$port"]);

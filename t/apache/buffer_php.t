@@ -32,11 +32,9 @@ ok t_cmp($fpm ? 1 : 0, 1, 'the private PHP-FPM pool started'
          . ($fpm ? '' : ": $why"));
 
 sub post {
-    my ($path, $chunked, @headers) = @_;
-    return raw_request('lr_buffer', http_request(POST => $path,
-        headers => ['Transfer-Encoding: chunked', 'Connection: close',
-                    'Content-Type: application/octet-stream', @headers],
-        body => $chunked), timeout => 60);
+    my ($path, $chunked) = @_;
+    return post_chunked($path, $chunked,
+                        'Content-Type: application/octet-stream');
 }
 
 sub whole {

@@ -26,15 +26,6 @@ use LRBuffer qw(:all);
 
 plan tests => 2 + 4 + 3 + 5 + 6 + 3 + 4 + 3 + 2;
 
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Listen => 1, ReuseAddr => 1)
-        or die "no free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
-
 my $port = free_port();
 my $dir = tempdir(CLEANUP => 1);
 my $spool = "$dir/spool";

@@ -9,15 +9,17 @@ use warnings FATAL => 'all';
 use Exporter 'import';
 use Digest::MD5 qw(md5_hex);
 use File::Path qw(make_path);
+use IO::Socket::INET ();
 use IO::Socket::UNIX ();
 use POSIX ();
 use Time::HiRes qw(time sleep);
 
 use Apache::Test ();
+use LRTest qw(http_request raw_request);
 
 our @EXPORT_OK = qw(
-    body_of chunked_by spool_dir spool_names spool_holders wait_no_holders
-    start_php_fpm php_runs h2_upload md5_hex
+    body_of chunked_by post_chunked free_port spool_dir spool_names
+    spool_holders wait_no_holders start_php_fpm php_runs h2_upload md5_hex
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -42,6 +44,26 @@ sub chunked_by {
         $out .= sprintf("%x\r\n", length $piece) . $piece . "\r\n";
     }
     return $out . "0\r\n\r\n";
+}
+
+# POSTs the chunked body $chunked (from chunked_by) to $path of the
+# lr_buffer host, on a connection of its own; returns raw_request's answer.
+sub post_chunked {
+    my ($path, $chunked, @headers) = @_;
+    return raw_request('lr_buffer', http_request(POST => $path,
+        headers => ['Transfer-Encoding: chunked', 'Connection: close',
+                    @headers],
+        body => $chunked), timeout => 60);
+}
+
+# A free port on 127.0.0.1, for a private server.
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Listen => 1, ReuseAddr => 1)
+        or die "no free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
 }
 
 # The LengthRequiredBufferDir of the suite's lr_buffer hosts.
