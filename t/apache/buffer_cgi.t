@@ -24,7 +24,7 @@ my @bodies = ([1, [1, 0]], [16_303, [1, 4093, 0]], [16_304, [1, 4093, 0]],
 my $n_bodies = 0;
 $n_bodies += @{ $_->[1] } for @bodies;
 
-plan tests => 3 * $n_bodies + 4 + 3 + 3 + 4 + 3 + 4 + 6 + 3 + 3;
+plan tests => 3 * $n_bodies + 4 + 3 + 3 + 4 + 3 + 4 + 9 + 3 + 3;
 
 # What buffer_md5.pl answers for a body it was given whole, with its
 # length declared.
@@ -138,9 +138,11 @@ for my $b (@bodies) {
 }
 
 # Internal redirects after the buffering: mod_dir's DirectoryIndex (a fast
-# redirect in fixups) and a per-directory RewriteRule [PT] (an internal
-# redirect in the handler phase) hand the CGI the body, once.
+# redirect in fixups), MultiViews (a fast redirect in type_checker) and a
+# per-directory RewriteRule [PT] (an internal redirect in the handler
+# phase) hand the CGI the body, once.
 for my $case (['DirectoryIndex', '/buf-index/'],
+              ['MultiViews', '/buf-mv/md5'],
               ['a per-directory RewriteRule', '/buf-rewrite/index.txt']) {
     my ($what, $path) = @$case;
     my $tag = tag('buf-redir');
