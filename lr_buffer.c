@@ -522,10 +522,8 @@ apr_status_t lr_spool_filter(ap_filter_t *f, apr_bucket_brigade *bb,
         return ap_get_brigade(f->next, bb, mode, block, readbytes);
     }
     if (APR_BRIGADE_EMPTY(b->spool)) {
-        if (mode != AP_MODE_SPECULATIVE) {
-            APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(
-                                            f->c->bucket_alloc));
-        }
+        /* Served: end-of-body for every read after, as HTTP_IN does. */
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
         return APR_SUCCESS;
     }
     switch (mode) {
