@@ -24,7 +24,7 @@ use Time::HiRes qw(time sleep);
 use LRTest qw(:all);
 use LRBuffer qw(:all);
 
-plan tests => 2 + 4 + 3 + 5 + 6 + 3 + 4 + 3 + 2;
+plan tests => 2 + 4 + 3 + 3 + 5 + 6 + 3 + 4 + 3 + 2;
 
 my $port = free_port();
 my $dir = tempdir(CLEANUP => 1);
@@ -132,6 +132,47 @@ sub no_holders {
     ok t_cmp($res->{status}, 413, '1,100,000 bytes over the 1M bound: 413');
     ok t_cmp(join(' ', spool_names($spool)), '', '... no name left in the spool');
     no_holders('after the 413');
+}
+
+# Past the bound, a client that keeps sending is cut off by the short
+# lingering close, within a few seconds (a normal one lasts 30 s).
+{
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port)
+        or die "connect: $!";
+    local $SIG{PIPE} = 'IGNORE';
+    # One chunk of 4 GB declared; the bytes keep coming.
+    syswrite $sock, http_request(POST => '/x',
+        headers => ['Transfer-Encoding: chunked'], body => "100000000\r\n")
+        . ('x' x 1_100_000);
+    my ($raw, $sel) = ('', IO::Select->new($sock));
+    while ($raw !~ /\r\n/ && $sel->can_read(15)) {
+        last unless sysread $sock, my $buf, 4096;
+        $raw .= $buf;
+    }
+    my $t0 = time;
+    $sock->blocking(0);
+    my $cut;
+    while (time - $t0 < 40) {
+        my $n = sysread $sock, my $buf, 65536;
+        if (!defined $n && !$!{EAGAIN} && !$!{EWOULDBLOCK}) {
+            $cut = "read failed: $!";
+            last;
+        }
+        $n = syswrite $sock, 'x' x 8192;
+        if (!defined $n && !$!{EAGAIN} && !$!{EWOULDBLOCK}) {
+            $cut = "write failed: $!";
+            last;
+        }
+        sleep 0.02;
+    }
+    my $took = time - $t0;
+    close $sock;
+    ok t_cmp($raw, qr{^HTTP/1\.1 413 }, 'a body that keeps coming past the '
+             . 'bound: 413');
+    ok t_cmp(defined $cut ? 1 : 0, 1, 'the server cut the connection while '
+             . 'the client kept sending (' . ($cut // 'still open') . ')');
+    ok t_cmp($took < 10 ? 1 : 0, 1, sprintf('... within a few seconds, not '
+             . 'the 30 s of a normal lingering close (%.1f s)', $took));
 }
 
 # A client that goes away mid-body.
