@@ -24,7 +24,7 @@ use Time::HiRes qw(time sleep);
 use LRTest qw(:all);
 use LRBuffer qw(:all);
 
-plan tests => 2 + 4 + 3 + 3 + 5 + 6 + 3 + 4 + 3 + 2;
+plan tests => 2 + 4 + 3 + 3 + 6 + 6 + 3 + 4 + 3 + 2;
 
 my $port = free_port();
 my $dir = tempdir(CLEANUP => 1);
@@ -184,6 +184,9 @@ sub no_holders {
              '... one that has no name any more');
     ok t_cmp(join(' ', spool_names($spool)), '', '... and the directory is '
              . 'empty meanwhile');
+    my ($fd) = grep { (readlink($_) // '') eq $file } glob "/proc/$pid/fd/*";
+    my $mode = $fd ? (stat $fd)[2] & 07777 : -1;
+    ok t_cmp(sprintf('%04o', $mode), '0600', '... and its mode is 0600');
     close $sock;
     no_holders('after the client went away');
     ok t_cmp(join(' ', spool_names($spool)), '', '... no name left in the spool');
