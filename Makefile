@@ -16,7 +16,8 @@ APXS    ?= apxs
 MODULE  = mod_length_required
 SO      = .libs/$(MODULE).so
 # The module file first: apxs names the .so after it.
-SRCS    = $(MODULE).c lr_judge.c lr_strict.c lr_errbody.c lr_stats.c lr_util.c
+SRCS    = $(MODULE).c lr_judge.c lr_strict.c lr_errbody.c lr_stats.c lr_util.c \
+          lr_buffer.c
 HDRS    = lr_private.h
 CWARN   = -Wc,-Wall -Wc,-Wextra -Wc,-Wno-unused-parameter -Wc,-Wshadow \
           -Wc,-Wstrict-prototypes -Wc,-Wmissing-prototypes \

@@ -38,6 +38,7 @@ const lr_reason_info lr_reasons[LR_REASON_COUNT] = {
     {"chunked", HTTP_LENGTH_REQUIRED, LR_C_CHUNKED, NULL},
     {"too-large", HTTP_REQUEST_ENTITY_TOO_LARGE, LR_C_TOO_LARGE, NULL},
     {"too-large", HTTP_REQUEST_ENTITY_TOO_LARGE, LR_C_STREAM, NULL},
+    {"too-large", HTTP_REQUEST_ENTITY_TOO_LARGE, LR_C_STREAM, NULL},
     {"te-http10", HTTP_BAD_REQUEST, LR_C_STRICT,
      "Transfer-Encoding on an HTTP/1.0 request"},
     {"te-coding", HTTP_NOT_IMPLEMENTED, LR_C_STRICT, NULL},
@@ -101,6 +102,10 @@ static const char *lr_detail(request_rec *r, lr_reason_e reason,
     }
     if (reason == LR_REASON_STREAMED) {
         return apr_psprintf(r->pool, " (streamed body passed the limit of %"
+                            APR_OFF_T_FMT " bytes)", cap);
+    }
+    if (reason == LR_REASON_BUFFERED) {
+        return apr_psprintf(r->pool, " (buffered body passed the limit of %"
                             APR_OFF_T_FMT " bytes)", cap);
     }
     return "";
@@ -169,8 +174,8 @@ int lr_refuse(request_rec *r, lr_reason_e reason, apr_off_t declared,
 /* LengthRequired LogOnly: what would have been refused is noted, set in
  * the environment and logged as a warning; the request goes on.
  */
-static void lr_would_refuse(request_rec *r, lr_reason_e reason,
-                            apr_off_t declared, apr_off_t cap)
+void lr_would_refuse(request_rec *r, lr_reason_e reason,
+                     apr_off_t declared, apr_off_t cap)
 {
     const lr_reason_info *ri = &lr_reasons[reason];
 
@@ -218,6 +223,10 @@ static int lr_method_matches(const lr_policy *p, const request_rec *r)
     return 0;
 }
 
+/* 0 for Allow, 1 for Buffer, 2 for Deny. */
+#define LR_CHUNKED_STRICTNESS(c) \
+    ((c) == LR_CHUNKED_ALLOW ? 0 : (c) == LR_CHUNKED_BUFFER ? 1 : 2)
+
 /* Under LengthRequiredHtaccess TightenOnly, the policy of a directory is
  * the configuration files', tightened (never loosened) by whatever
  * .htaccess files set.  A field that came from the configuration files is
@@ -243,9 +252,12 @@ static const lr_policy *lr_tighten(request_rec *r, const lr_dir_conf *conf)
         }
     }
     if (conf->htfile[LR_F_CHUNKED]) {
-        if (ht->chunked == LR_CHUNKED_ALLOW
-            && trusted->chunked != LR_CHUNKED_ALLOW) {
-            out->chunked = LR_CHUNKED_DENY;
+        /* Strictness: Deny (also unset), then Buffer, then Allow. */
+        lr_chunked_e base = (trusted->chunked == LR_CHUNKED_UNSET)
+                            ? LR_CHUNKED_DENY : trusted->chunked;
+        if (LR_CHUNKED_STRICTNESS(ht->chunked)
+            < LR_CHUNKED_STRICTNESS(base)) {
+            out->chunked = base;
             no_effect |= 1u << LR_F_CHUNKED;
         }
     }
@@ -381,6 +393,13 @@ static int lr_judge(request_rec *r, const lr_policy *p, int counted)
         return DECLINED;
     }
     if (apr_table_get(r->headers_in, "Transfer-Encoding")) {
+        /* Buffer: read whole later, in fixups (lr_buffer.c); without a
+         * bound to read it to, refused as under Deny.
+         */
+        if (p->chunked == LR_CHUNKED_BUFFER
+            && lr_buffer_want(r, p->mode, cap)) {
+            return DECLINED;
+        }
         if (p->chunked != LR_CHUNKED_ALLOW) {
             return lr_verdict(r, p->mode, LR_REASON_CHUNKED, -1, cap);
         }
@@ -449,6 +468,7 @@ static LR_COLD int lr_inherit(request_rec *r)
             ap_add_input_filter_handle(lr_count_filter_handle, rq->body, r,
                                        r->connection);
         }
+        lr_buffer_attach(r, rq->body);
     }
     return 0;
 }
@@ -529,22 +549,32 @@ int lr_fixups(request_rec *r)
 {
     const lr_dir_conf *conf;
     const lr_req *rq;
+    int rv;
 
     if (r->main) {
         return DECLINED;
     }
     rq = ap_get_module_config(r->request_config, &length_required_module);
-    if (rq) {
-        if ((rq->body && lr_fixups_body(r, rq))
-            || rq->seen == r->per_dir_config) {
-            return DECLINED;
-        }
-    }
-    conf = ap_get_module_config(r->per_dir_config, &length_required_module);
-    if (!LR_SCOPE_MAY_JUDGE(conf)) {
+    if (rq && rq->body && lr_fixups_body(r, rq)) {
         return DECLINED;
     }
-    return lr_judge_scope(r, conf);
+    if (!rq || rq->seen != r->per_dir_config) {
+        conf = ap_get_module_config(r->per_dir_config,
+                                    &length_required_module);
+        if (LR_SCOPE_MAY_JUDGE(conf)
+            && (rv = lr_judge_scope(r, conf)) != DECLINED) {
+            return rv;
+        }
+        rq = ap_get_module_config(r->request_config,
+                                  &length_required_module);
+    }
+    /* Every scope has had its say: LengthRequiredChunked Buffer reads the
+     * body now, if one asked for it.
+     */
+    if (rq && rq->body && rq->body->buffer) {
+        return lr_buffer_body(r, rq->body);
+    }
+    return DECLINED;
 }
 
 static apr_status_t lr_report_cut(void *data);

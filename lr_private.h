@@ -76,7 +76,9 @@ typedef enum {
 typedef enum {
     LR_CHUNKED_UNSET = -1,
     LR_CHUNKED_DENY = 0,
-    LR_CHUNKED_ALLOW
+    LR_CHUNKED_ALLOW,
+    LR_CHUNKED_BUFFER           /* strictness is Deny > Buffer > Allow,
+                                 * not this order: see lr_tighten() */
 } lr_chunked_e;
 
 typedef enum {
@@ -142,6 +144,8 @@ typedef struct {
     int active;                 /* the configuration files turn the policy
                                  * On or LogOnly somewhere in this host */
     int slot;                   /* counter slot, -1 none; post_config */
+    apr_off_t buffer_memory;    /* LengthRequiredBufferMemory, -1 unset */
+    const char *buffer_dir;     /* LengthRequiredBufferDir, NULL unset */
 } lr_srv_conf;
 
 /*
@@ -157,6 +161,7 @@ typedef enum {
     LR_REASON_CHUNKED,          /* chunked while LengthRequiredChunked Deny */
     LR_REASON_TOO_LARGE,        /* declared Content-Length over the cap */
     LR_REASON_STREAMED,         /* streamed body passed the cap */
+    LR_REASON_BUFFERED,         /* body being buffered passed the bound */
     LR_REASON_TE_HTTP10,        /* the rest are LengthRequiredStrict's */
     LR_REASON_TE_UNKNOWN,
     LR_REASON_TE_MALFORMED,
@@ -176,6 +181,8 @@ typedef enum {
     LR_C_WOULD,
     LR_C_STRICT,
     LR_C_STREAM_CUT,
+    LR_C_BUFFERED,              /* bodies buffered (Chunked Buffer) */
+    LR_C_BUFFERED_FILE,         /* ... of which spilled to a file */
     LR_C_COUNT
 } lr_counter_e;
 
@@ -204,6 +211,9 @@ typedef struct {
     const char *cut_handler;    /* handler reading when the cap cut the
                                  * streamed body, or NULL */
     int cut_status;             /* the status already sent by then, or 0 */
+    struct lr_buffer *buffer;   /* LengthRequiredChunked Buffer: the body
+                                 * to buffer or buffered (lr_buffer.c),
+                                 * NULL if none */
 } lr_body;
 
 /* The module's request_config, on a request some scope that may judge
@@ -270,6 +280,8 @@ lr_req *lr_req_get(request_rec *r);
 lr_body *lr_body_get(request_rec *r);
 int lr_refuse(request_rec *r, lr_reason_e reason, apr_off_t declared,
               apr_off_t cap, const char *what);
+void lr_would_refuse(request_rec *r, lr_reason_e reason,
+                     apr_off_t declared, apr_off_t cap);
 
 /*
  * lr_strict.c: LengthRequiredStrict
@@ -289,6 +301,19 @@ apr_status_t lr_framing_filter(ap_filter_t *f, apr_bucket_brigade *bb,
 extern ap_filter_rec_t *lr_json_filter_handle;
 void lr_insert_error_filter(request_rec *r);
 apr_status_t lr_json_filter(ap_filter_t *f, apr_bucket_brigade *bb);
+
+/*
+ * lr_buffer.c: LengthRequiredChunked Buffer: a body without a declared
+ * length read whole before the handler runs, and handed on with one
+ */
+extern ap_filter_rec_t *lr_spool_filter_handle;
+int lr_buffer_want(request_rec *r, lr_mode_e mode, apr_off_t cap);
+int lr_buffer_body(request_rec *r, lr_body *body);
+void lr_buffer_attach(request_rec *r, lr_body *body);
+apr_status_t lr_spool_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                             ap_input_mode_t mode, apr_read_type_e block,
+                             apr_off_t readbytes);
+int lr_buffer_post_config(apr_pool_t *ptemp, server_rec *s);
 
 /*
  * lr_stats.c: counters in shared memory, shown by mod_status

@@ -25,6 +25,8 @@
  *                 and the refusal path every feature uses
  *   lr_strict.c   LengthRequiredStrict: request-framing ambiguities
  *   lr_errbody.c  JSON error bodies (LengthRequiredErrorFormat)
+ *   lr_buffer.c   LengthRequiredChunked Buffer: bodies without a length
+ *                 read whole, to a bound, before the handler
  *   lr_stats.c    counters in shared memory, shown by mod_status
  *   lr_util.c     the pure parsers, which the fuzzers link alone
  *   lr_private.h  what they share
@@ -32,11 +34,13 @@
  * Configuration:
  *   LengthRequired              On | Off | LogOnly
  *   LengthRequiredMethods       method [method] ...
- *   LengthRequiredChunked       Deny | Allow
+ *   LengthRequiredChunked       Deny | Allow | Buffer
  *   LengthRequiredMaxBody       size[K|M|G]
  *   LengthRequiredErrorFormat   Html | Json | Auto
  *   LengthRequiredHtaccess      Any | TightenOnly      (server, vhost)
  *   LengthRequiredStrict        On | Off               (server, vhost)
+ *   LengthRequiredBufferMemory  size[K|M|G]            (server, vhost)
+ *   LengthRequiredBufferDir     directory              (server, vhost)
  */
 
 #include "lr_private.h"
@@ -56,6 +60,7 @@
 #define LR_STATUS_FILTER    "LENGTH_REQUIRED_STATUS"
 #define LR_JSON_FILTER      "LENGTH_REQUIRED_JSON"
 #define LR_FRAMING_FILTER   "LENGTH_REQUIRED_FRAMING"
+#define LR_SPOOL_FILTER     "LENGTH_REQUIRED_SPOOL"
 
 /*
  * Policies: one field per directive, each with an "unset" state
@@ -171,6 +176,8 @@ static void *lr_create_srv_config(apr_pool_t *p, server_rec *s)
     sconf->strict = -1;
     sconf->active = 0;
     sconf->slot = -1;
+    sconf->buffer_memory = -1;
+    sconf->buffer_dir = NULL;
     return sconf;
 }
 
@@ -186,6 +193,9 @@ static void *lr_merge_srv_config(apr_pool_t *p, void *basev, void *addv)
     /* The main server's sections apply inside every virtual host. */
     sconf->active = add->active || base->active;
     sconf->slot = -1;           /* per host, assigned in post_config */
+    sconf->buffer_memory = (add->buffer_memory != -1) ? add->buffer_memory
+                                                      : base->buffer_memory;
+    sconf->buffer_dir = add->buffer_dir ? add->buffer_dir : base->buffer_dir;
     return sconf;
 }
 
@@ -238,7 +248,8 @@ static const lr_keyword lr_mode_words[] = {
     {NULL, 0}
 };
 static const lr_keyword lr_chunked_words[] = {
-    {"Deny", LR_CHUNKED_DENY}, {"Allow", LR_CHUNKED_ALLOW}, {NULL, 0}
+    {"Deny", LR_CHUNKED_DENY}, {"Allow", LR_CHUNKED_ALLOW},
+    {"Buffer", LR_CHUNKED_BUFFER}, {NULL, 0}
 };
 static const lr_keyword lr_format_words[] = {
     {"Html", LR_FORMAT_HTML}, {"Json", LR_FORMAT_JSON},
@@ -370,6 +381,47 @@ static const char *lr_cmd_strict(cmd_parms *cmd, void *dconf, int flag)
     return NULL;
 }
 
+static const char *lr_cmd_buffer_memory(cmd_parms *cmd, void *dconf,
+                                        const char *arg)
+{
+    lr_srv_conf *sconf = ap_get_module_config(cmd->server->module_config,
+                                              &length_required_module);
+
+    if (!lr_parse_size(arg, &sconf->buffer_memory)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid size; use a "
+                            "whole number of bytes, optionally followed by "
+                            "K, M or G (powers of 1024); 0 sends every byte "
+                            "to the temporary file", cmd->cmd->name, arg);
+    }
+    return NULL;
+}
+
+/* The directory must exist now, so that apachectl -t reports it; whether
+ * the children's user can write it is known only at startup
+ * (lr_buffer_post_config).  Relative to ServerRoot, as httpd's paths are.
+ */
+static const char *lr_cmd_buffer_dir(cmd_parms *cmd, void *dconf,
+                                     const char *arg)
+{
+    lr_srv_conf *sconf = ap_get_module_config(cmd->server->module_config,
+                                              &length_required_module);
+    const char *dir = ap_server_root_relative(cmd->pool, arg);
+    apr_finfo_t fi;
+
+    if (!dir || !*arg) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid path",
+                            cmd->cmd->name, arg);
+    }
+    if (apr_stat(&fi, dir, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
+        || fi.filetype != APR_DIR) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an existing "
+                            "directory; name a directory the user the "
+                            "children run as can write", cmd->cmd->name, dir);
+    }
+    sconf->buffer_dir = dir;
+    return NULL;
+}
+
 /* RSRC_CONF | OR_LIMIT: the policy directives work in the server config,
  * virtual hosts, <Directory>, <Location>, <Files>, <If> and, under
  * AllowOverride Limit (or an AllowOverrideList naming them), in .htaccess.
@@ -389,8 +441,9 @@ static const command_rec lr_cmds[] = {
     AP_INIT_TAKE1("LengthRequiredChunked", lr_cmd_keyword,
                   (void *)LR_F_CHUNKED,
                   RSRC_CONF | OR_LIMIT,
-                  "Deny or Allow: whether a chunked body without "
-                  "Content-Length is accepted (default Deny)"),
+                  "Deny, Allow or Buffer: whether a chunked body without "
+                  "Content-Length is refused, accepted as it streams, or "
+                  "read whole before the handler (default Deny)"),
     AP_INIT_TAKE1("LengthRequiredMaxBody", lr_cmd_max_body, NULL,
                   RSRC_CONF | OR_LIMIT,
                   "Largest request body in bytes, K, M or G; 0 for no cap "
@@ -406,6 +459,14 @@ static const command_rec lr_cmds[] = {
     AP_INIT_FLAG("LengthRequiredStrict", lr_cmd_strict, NULL, RSRC_CONF,
                  "On or Off: refuse ambiguous HTTP/1.x request framing "
                  "(Transfer-Encoding tricks, Content-Length with it)"),
+    AP_INIT_TAKE1("LengthRequiredBufferMemory", lr_cmd_buffer_memory, NULL,
+                  RSRC_CONF,
+                  "How much of one buffered body is held in memory before "
+                  "the rest goes to a temporary file (default 128K)"),
+    AP_INIT_TAKE1("LengthRequiredBufferDir", lr_cmd_buffer_dir, NULL,
+                  RSRC_CONF,
+                  "Directory for the temporary files of buffered bodies "
+                  "(default APR's temporary directory)"),
     {NULL}
 };
 
@@ -427,6 +488,9 @@ static int lr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                      "LR00012: mod_length_required " LR_VERSION " loaded");
     }
     lr_strict_post_config(s);
+    if (lr_buffer_post_config(ptemp, s) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     return lr_stats_post_config(ptemp, s);
 }
 
@@ -442,7 +506,10 @@ static void lr_register_hooks(apr_pool_t *p)
     /* DirectoryIndex and MultiViews change the request's configuration
      * without running header_parser again; mod_dir does it in fixups
      * (LAST), so the file's scope judges the request after that
-     * (REALLY_LAST), still before any handler.
+     * (REALLY_LAST), still before any handler.  LengthRequiredChunked
+     * Buffer reads the body there too: after authentication and
+     * authorization (a 401 or 403 costs no body read), after the last
+     * scope has judged, before the handler.
      */
     ap_hook_fixups(lr_fixups, NULL, NULL, APR_HOOK_REALLY_LAST);
 
@@ -492,6 +559,12 @@ static void lr_register_hooks(apr_pool_t *p)
     lr_status_filter_handle =
         ap_register_output_filter(LR_STATUS_FILTER, lr_status_filter, NULL,
                                   AP_FTYPE_PROTOCOL - 1);
+    /* The buffered body: one type above the counter, so that reads of the
+     * buffered bytes are not counted a second time.
+     */
+    lr_spool_filter_handle =
+        ap_register_input_filter(LR_SPOOL_FILTER, lr_spool_filter, NULL,
+                                 AP_FTYPE_PROTOCOL - 2);
     lr_json_filter_handle =
         ap_register_output_filter(LR_JSON_FILTER, lr_json_filter, NULL,
                                   AP_FTYPE_RESOURCE);

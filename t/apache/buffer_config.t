@@ -1,0 +1,102 @@
+# The configuration of LengthRequiredChunked Buffer: the new keyword, and
+# LengthRequiredBufferMemory and LengthRequiredBufferDir (server config and
+# virtual host only).  A bad value stops apache2 -t naming the directive
+# and the value; a directory the children's user cannot write stops the
+# start, naming the directory.
+use strict;
+use warnings FATAL => 'all';
+
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+
+use Apache::Test;
+use Apache::TestUtil;
+use File::Path qw(make_path);
+use File::Temp qw(tempdir);
+use IO::Socket::INET ();
+use Time::HiRes qw(time sleep);
+use LRTest qw(:all);
+use LRBuffer qw(free_port);
+
+plan tests => 2 + 2 * 5 + 2 + 3;
+
+my $dir = tempdir(CLEANUP => 1);
+my $spool = "$dir/spool";
+make_path($spool);
+
+{
+    my $port = Apache::Test::vars('port');
+    my $r = syntax_check(<<"EOC");
+LengthRequiredBufferMemory 1M
+LengthRequiredBufferDir "$spool"
+<VirtualHost 127.0.0.1:$port>
+    LengthRequiredBufferMemory 0
+    LengthRequiredBufferDir "$spool"
+</VirtualHost>
+<Location "/x">
+    LengthRequiredChunked buffer
+</Location>
+EOC
+    ok t_cmp($r->{rc}, 0, 'apache2 -t accepts both directives in the server '
+             . 'config and a virtual host, and Buffer in any case');
+    ok t_cmp($r->{out}, qr/Syntax OK/, '... Syntax OK'
+             . ($r->{rc} ? " (it said: $r->{out})" : ''));
+}
+
+# [configuration, what apache2 -t must say]
+for my $c (
+    ['LengthRequiredBufferMemory 10abc',
+     qr/LengthRequiredBufferMemory: '10abc' is not a valid size/],
+    ['LengthRequiredBufferMemory -1',
+     qr/LengthRequiredBufferMemory: '-1' is not a valid size/],
+    ["LengthRequiredBufferDir $dir/does-not-exist",
+     qr/LengthRequiredBufferDir: '\Q$dir\E\/does-not-exist' is not an existing directory/],
+    ["LengthRequiredBufferDir $dir/httpd.conf",
+     qr/LengthRequiredBufferDir: '\Q$dir\E\/httpd\.conf' is not an existing directory/],
+    ['LengthRequiredChunked Spool',
+     qr/LengthRequiredChunked: 'Spool' is not allowed; use Deny, Allow or Buffer/],
+) {
+    my ($body, $says) = @$c;
+    my $r = syntax_check($body, dir => $dir);
+    ok t_cmp($r->{rc} != 0 ? 1 : 0, 1, "'$body': apache2 -t fails");
+    ok t_cmp($r->{out}, $says, '... naming the directive and the value');
+}
+
+# Server config and virtual host only.
+for my $d ("LengthRequiredBufferMemory 1M", "LengthRequiredBufferDir $spool") {
+    my ($name) = split ' ', $d;
+    my $r = syntax_check("<Directory /tmp>\n    $d\n</Directory>");
+    ok t_cmp($r->{out}, qr/\Q$name\E not allowed in <Directory> context/,
+             "$name in <Directory>: not allowed there");
+}
+
+# A directory the children's user cannot write: httpd does not start.
+{
+    my $ro = "$dir/read-only";
+    make_path($ro);
+    chmod 0555, $ro;
+    my $port = free_port();
+    my $sdir = tempdir(CLEANUP => 1);
+    my ($conf) = private_conf("LengthRequiredBufferDir \"$ro\"\n",
+                              dir => $sdir, listen => ["127.0.0.1:$port"]);
+    my $httpd = Apache::Test::vars('httpd');
+    my $out = `'$httpd' -f '$conf' -k start 2>&1`;
+    my $rc = $? >> 8;
+    my $until = time + 10;
+    sleep 0.1 until -e "$sdir/error_log" || time > $until;
+    sleep 0.5;
+    my $log = '';
+    if (open my $fh, '<', "$sdir/error_log") {
+        local $/;
+        $log = <$fh> // '';
+    }
+    my $running = -e "$sdir/httpd.pid";
+    system $httpd, '-f', $conf, '-k', 'stop' if $running;
+    ok t_cmp($running ? 1 : 0, 0, 'a LengthRequiredBufferDir the server '
+             . 'cannot write: httpd does not start');
+    ok t_cmp("$out$log", qr/LR00035: LengthRequiredBufferDir \Q$ro\E is not writable/,
+             '... and the error names the directory');
+    chmod 0755, $ro;
+    ok t_cmp(syntax_check("LengthRequiredBufferDir \"$ro\"")->{rc}, 0,
+             '... (the same directory, writable, is fine)');
+}

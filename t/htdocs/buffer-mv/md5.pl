@@ -1,0 +1,1 @@
+../../cgi-bin/buffer_md5.pl

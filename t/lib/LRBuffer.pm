@@ -1,0 +1,202 @@
+package LRBuffer;
+# Helpers of the LengthRequiredChunked Buffer tests (t/apache/buffer_*.t):
+# chunked bodies cut into pieces of a given size, the spool directory and
+# the processes that hold a temporary file of it open, a private PHP-FPM
+# pool, and HTTP/2 uploads with nghttp.
+use strict;
+use warnings FATAL => 'all';
+
+use Exporter 'import';
+use Digest::MD5 qw(md5_hex);
+use File::Path qw(make_path);
+use IO::Socket::INET ();
+use IO::Socket::UNIX ();
+use POSIX ();
+use Time::HiRes qw(time sleep);
+
+use Apache::Test ();
+use LRTest qw(http_request raw_request);
+
+our @EXPORT_OK = qw(
+    body_of chunked_by post_chunked free_port spool_dir spool_names
+    spool_holders wait_no_holders start_php_fpm php_runs h2_upload md5_hex
+);
+our %EXPORT_TAGS = (all => \@EXPORT_OK);
+
+# $len bytes that are not all alike (so that a byte lost, doubled or moved
+# changes the MD5), the same for the same $len and $seed.
+sub body_of {
+    my ($len, $seed) = @_;
+    $seed //= 1;
+    my $block = join '', map { chr(($_ * 7 + $seed * 13) % 251) } 0 .. 4095;
+    my $body = $block x (int($len / 4096) + 1);
+    return substr $body, 0, $len;
+}
+
+# $body as a chunked body in chunks of $size bytes (the last one shorter),
+# with its last chunk.  $size 0: a single chunk.
+sub chunked_by {
+    my ($body, $size) = @_;
+    my $out = '';
+    $size ||= length($body) || 1;
+    for (my $off = 0; $off < length $body; $off += $size) {
+        my $piece = substr $body, $off, $size;
+        $out .= sprintf("%x\r\n", length $piece) . $piece . "\r\n";
+    }
+    return $out . "0\r\n\r\n";
+}
+
+# POSTs the chunked body $chunked (from chunked_by) to $path of the
+# lr_buffer host, on a connection of its own; returns raw_request's answer.
+sub post_chunked {
+    my ($path, $chunked, @headers) = @_;
+    return raw_request('lr_buffer', http_request(POST => $path,
+        headers => ['Transfer-Encoding: chunked', 'Connection: close',
+                    @headers],
+        body => $chunked), timeout => 60);
+}
+
+# A free port on 127.0.0.1, for a private server.
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Listen => 1, ReuseAddr => 1)
+        or die "no free port: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+# The LengthRequiredBufferDir of the suite's lr_buffer hosts.
+sub spool_dir {
+    return Apache::Test::vars('serverroot') . '/buffer-spool';
+}
+
+# The names in a spool directory, other than its README.
+sub spool_names {
+    my ($dir) = @_;
+    $dir //= spool_dir();
+    opendir my $dh, $dir or die "$dir: $!";
+    my @names = grep { $_ ne '.' && $_ ne '..' && $_ ne 'README' }
+                readdir $dh;
+    closedir $dh;
+    return @names;
+}
+
+# The processes that have a file of $dir open, deleted or not: pid =>
+# [targets].  The children of the test servers run as the test user, so
+# their /proc/PID/fd can be read.
+sub spool_holders {
+    my ($dir) = @_;
+    $dir //= spool_dir();
+    my %held;
+    for my $fd (glob '/proc/[0-9]*/fd/*') {
+        my $target = readlink $fd;
+        next unless defined $target && index($target, "$dir/") == 0;
+        my ($pid) = $fd =~ m{^/proc/(\d+)/};
+        push @{ $held{$pid} }, $target;
+    }
+    return \%held;
+}
+
+# Waits up to $timeout seconds until no process holds a file of $dir
+# open; returns the holders left (an empty hash on success).
+sub wait_no_holders {
+    my ($dir, $timeout) = @_;
+    my $until = time + ($timeout || 10);
+    while (1) {
+        my $held = spool_holders($dir);
+        return $held if !%$held || time > $until;
+        sleep 0.1;
+    }
+}
+
+# Starts Debian's php-fpm (a private pool of its own, as the test user) on
+# the Unix socket that t/conf/buffer.conf.in names, t/logs/php-fpm/php.sock,
+# and stops it when the test ends.  Returns its pid, or undef (and a
+# reason) when it cannot start.
+my $fpm_pid;
+sub start_php_fpm {
+    my $fpm = '/usr/sbin/php-fpm8.2';
+    return (undef, "$fpm is missing (package php-fpm)") unless -x $fpm;
+    my $dir = Apache::Test::vars('t_logs') . '/php-fpm';
+    make_path($dir);
+    my $sock = "$dir/php.sock";
+    unlink $sock;
+    my $conf = "$dir/php-fpm.conf";
+    open my $fh, '>', $conf or die "$conf: $!";
+    print $fh <<"EOC";
+[global]
+pid = $dir/php-fpm.pid
+error_log = $dir/php-fpm.log
+daemonize = no
+
+[lr]
+listen = $sock
+listen.mode = 0666
+pm = static
+pm.max_children = 2
+catch_workers_output = yes
+clear_env = no
+php_admin_value[error_log] = $dir/php-error.log
+php_admin_value[post_max_size] = 64M
+php_admin_value[upload_max_filesize] = 64M
+php_admin_value[upload_tmp_dir] = $dir
+php_admin_value[sys_temp_dir] = $dir
+EOC
+    close $fh or die "$conf: $!";
+    my $pid = fork;
+    die "fork: $!" unless defined $pid;
+    if (!$pid) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', "$dir/php-fpm.out";
+        open STDERR, '>&', \*STDOUT;
+        { exec $fpm, '-F', '-n', '-y', $conf, '-p', $dir; }
+        POSIX::_exit(127);
+    }
+    $fpm_pid = $pid;
+    my $until = time + 20;
+    until (-S $sock && IO::Socket::UNIX->new(Peer => $sock)) {
+        if (time > $until || waitpid($pid, POSIX::WNOHANG()) == $pid) {
+            my $log = '';
+            if (open my $lh, '<', "$dir/php-fpm.out") {
+                local $/;
+                $log = <$lh> // '';
+            }
+            return (undef, "php-fpm did not start: $log");
+        }
+        sleep 0.1;
+    }
+    return ($pid);
+}
+
+END {
+    if ($fpm_pid) {
+        local $?;
+        kill 'TERM', $fpm_pid;
+        waitpid $fpm_pid, 0;
+    }
+}
+
+# The runs of the PHP scripts recorded for requests whose URI holds $tag.
+sub php_runs {
+    my ($tag) = @_;
+    my $log = Apache::Test::vars('t_logs') . '/buffer_php.log';
+    open my $fh, '<', $log or return ();
+    return grep { /\Q$tag\E/ } map { chomp; $_ } <$fh>;
+}
+
+# An HTTP/2 (h2c, prior knowledge) upload of the file $data to
+# 127.0.0.1:$port$path without content-length (so mod_http2 presents it as
+# chunked), with nghttp.  Returns the status and what was sent back.
+sub h2_upload {
+    my ($port, $path, $data) = @_;
+    my @args = ('nghttp', '-v', '-t', '60', '-H', ':method: POST',
+                '--no-content-length', '-d', $data,
+                "http://127.0.0.1:$port$path");
+    my $cmd = join ' ', map { "'$_'" } @args;
+    my $out = `$cmd 2>&1 </dev/null`;
+    my ($status) = $out =~ /recv \(stream_id=\d+\) :status: (\d{3})/;
+    return { status => $status // 0, out => $out };
+}
+
+1;
