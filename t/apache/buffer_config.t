@@ -16,7 +16,6 @@ use File::Temp qw(tempdir);
 use IO::Socket::INET ();
 use Time::HiRes qw(time sleep);
 use LRTest qw(:all);
-use LRBuffer qw(free_port);
 
 plan tests => 2 + 2 * 5 + 2 + 3;
 

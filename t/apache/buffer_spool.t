@@ -33,7 +33,7 @@ make_path($spool);
 my $httpd = Apache::Test::vars('httpd');
 
 my ($conf) = private_conf(<<"EOC", dir => $dir,
-LoadModule reqtimeout_module /usr/lib/apache2/modules/mod_reqtimeout.so
+@{[ module_line('reqtimeout_module') ]}
 LogLevel info
 StartServers 1
 ServerLimit 1
@@ -60,14 +60,14 @@ EOC
     listen => ["127.0.0.1:$port"]);
 
 my $started = 0;
-sub stop_server {
+sub stop_spool_server {
     return unless $started;
     system $httpd, '-f', $conf, '-k', 'stop';
     my $until = time + 20;
     sleep 0.2 while -e "$dir/httpd.pid" && time < $until;
     $started = 0;
 }
-END { local $?; stop_server() }
+END { local $?; stop_spool_server() }
 
 my $out = `'$httpd' -f '$conf' -k start 2>&1`;
 my $rc = $? >> 8;

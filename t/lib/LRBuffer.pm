@@ -18,7 +18,7 @@ use Apache::Test ();
 use LRTest qw(http_request raw_request);
 
 our @EXPORT_OK = qw(
-    body_of chunked_by post_chunked free_port spool_dir spool_names
+    body_of chunked_by post_chunked spool_dir spool_names
     spool_holders wait_no_holders start_php_fpm php_runs h2_upload md5_hex
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
@@ -54,16 +54,6 @@ sub post_chunked {
         headers => ['Transfer-Encoding: chunked', 'Connection: close',
                     @headers],
         body => $chunked), timeout => 60);
-}
-
-# A free port on 127.0.0.1, for a private server.
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Listen => 1, ReuseAddr => 1)
-        or die "no free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
 }
 
 # The LengthRequiredBufferDir of the suite's lr_buffer hosts.
