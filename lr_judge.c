@@ -689,7 +689,8 @@ static apr_status_t lr_report_cut(void *data)
                   "LR00005: the streamed body of %s %s from %s was cut at "
                   "the limit of %" APR_OFF_T_FMT " bytes, but handler %s "
                   "answered %d, not 413: the client was not refused and the "
-                  "handler saw part of the body", r->method, r->uri,
+                  "handler saw part of the body (LengthRequiredChunked "
+                  "Buffer refuses before the handler runs)", r->method, r->uri,
                   r->useragent_ip, body->cap, body->cut_handler, status);
     return APR_SUCCESS;
 }
