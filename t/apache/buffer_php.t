@@ -27,7 +27,7 @@ $n_bodies += @{ $_->[1] } for @bodies;
 
 plan tests => 1 + 2 * $n_bodies + 3 + 2 + 3 + 2 + 2 * @h2_sizes;
 
-my ($fpm, $why) = start_php_fpm();
+my ($fpm, $why) = start_buffer_php_fpm();
 ok t_cmp($fpm ? 1 : 0, 1, 'the private PHP-FPM pool started'
          . ($fpm ? '' : ": $why"));
 

@@ -36,43 +36,10 @@ remove_tree($dir);
 make_path($dir);
 unlink $sock;
 
-open my $fh, '>', "$dir/php-fpm.conf" or die "$dir/php-fpm.conf: $!";
-print $fh <<"CONF";
-[global]
-pid = $dir/php-fpm.pid
-error_log = $dir/php-fpm.log
-daemonize = no
-
-[routes]
-listen = $sock
-listen.mode = 0666
-pm = static
-pm.max_children = 2
-clear_env = no
-CONF
-close $fh or die $!;
-
-my $pid = fork // die "fork: $!";
-if (!$pid) {
-    open STDIN, '<', '/dev/null';
-    open STDOUT, '>>', "$dir/php-fpm.out";
-    open STDERR, '>&', \*STDOUT;
-    exec($fpm, '-F', '-y', "$dir/php-fpm.conf", '-p', $dir)
-        or POSIX::_exit(127);
-}
-END {
-    if ($pid) {
-        kill 'TERM', $pid;
-        waitpid $pid, 0;
-    }
-}
-for (1 .. 100) {
-    last if -S $sock;
-    sleep 0.1;
-}
+my ($fpm_pid, $why) = start_php_fpm($dir, $sock);
 ok t_cmp(-S $sock ? 1 : 0, 1,
-         "the private PHP-FPM pool ($fpm) listens on $sock (else see "
-         . "$dir/php-fpm.log)");
+         "the private PHP-FPM pool ($fpm) listens on $sock"
+         . ($why ? " ($why)" : ''));
 
 # Without "Connection: close", as curl sends it: mod_proxy_fcgi reads
 # only the first 16 KB of a chunked body, and httpd reads (and throws

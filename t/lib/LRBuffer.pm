@@ -19,7 +19,7 @@ use LRTest qw(http_request raw_request);
 
 our @EXPORT_OK = qw(
     body_of chunked_by post_chunked spool_dir spool_names
-    spool_holders wait_no_holders start_php_fpm php_runs h2_upload md5_hex
+    spool_holders wait_no_holders start_buffer_php_fpm php_runs h2_upload md5_hex
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -100,71 +100,17 @@ sub wait_no_holders {
     }
 }
 
-# Starts Debian's php-fpm (a private pool of its own, as the test user) on
-# the Unix socket that t/conf/buffer.conf.in names, t/logs/php-fpm/php.sock,
-# and stops it when the test ends.  Returns its pid, or undef (and a
-# reason) when it cannot start.
-my $fpm_pid;
-sub start_php_fpm {
-    my $fpm = '/usr/sbin/php-fpm8.2';
-    return (undef, "$fpm is missing (package php-fpm)") unless -x $fpm;
+# Starts the private PHP-FPM pool on the Unix socket that
+# t/conf/buffer.conf.in names, t/logs/php-fpm/php.sock.  Returns its pid,
+# or undef and the reason it cannot start.
+sub start_buffer_php_fpm {
     my $dir = Apache::Test::vars('t_logs') . '/php-fpm';
-    make_path($dir);
-    my $sock = "$dir/php.sock";
-    unlink $sock;
-    my $conf = "$dir/php-fpm.conf";
-    open my $fh, '>', $conf or die "$conf: $!";
-    print $fh <<"EOC";
-[global]
-pid = $dir/php-fpm.pid
-error_log = $dir/php-fpm.log
-daemonize = no
-
-[lr]
-listen = $sock
-listen.mode = 0666
-pm = static
-pm.max_children = 2
-catch_workers_output = yes
-clear_env = no
-php_admin_value[error_log] = $dir/php-error.log
-php_admin_value[post_max_size] = 64M
-php_admin_value[upload_max_filesize] = 64M
-php_admin_value[upload_tmp_dir] = $dir
-php_admin_value[sys_temp_dir] = $dir
-EOC
-    close $fh or die "$conf: $!";
-    my $pid = fork;
-    die "fork: $!" unless defined $pid;
-    if (!$pid) {
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>>', "$dir/php-fpm.out";
-        open STDERR, '>&', \*STDOUT;
-        { exec $fpm, '-F', '-n', '-y', $conf, '-p', $dir; }
-        POSIX::_exit(127);
-    }
-    $fpm_pid = $pid;
-    my $until = time + 20;
-    until (-S $sock && IO::Socket::UNIX->new(Peer => $sock)) {
-        if (time > $until || waitpid($pid, POSIX::WNOHANG()) == $pid) {
-            my $log = '';
-            if (open my $lh, '<', "$dir/php-fpm.out") {
-                local $/;
-                $log = <$lh> // '';
-            }
-            return (undef, "php-fpm did not start: $log");
-        }
-        sleep 0.1;
-    }
-    return ($pid);
-}
-
-END {
-    if ($fpm_pid) {
-        local $?;
-        kill 'TERM', $fpm_pid;
-        waitpid $fpm_pid, 0;
-    }
+    return LRTest::start_php_fpm($dir, "$dir/php.sock",
+        error_log => "$dir/php-error.log",
+        post_max_size => '64M',
+        upload_max_filesize => '64M',
+        upload_tmp_dir => $dir,
+        sys_temp_dir => $dir);
 }
 
 # The runs of the PHP scripts recorded for requests whose URI holds $tag.

@@ -16,12 +16,16 @@ use Exporter 'import';
 use File::Temp qw(tempdir);
 use IO::Select ();
 use IO::Socket::INET ();
+use IO::Socket::UNIX ();
+use File::Path qw(make_path);
+use POSIX ();
 use Time::HiRes qw(time sleep);
 
 use Apache::Test ();
 use Apache::TestRequest ();
 
 our @EXPORT_OK = qw(
+    start_php_fpm
     tag http_request chunked raw_exchange parse_responses raw_request
     log_file log_lines log_mark log_since slurp wait_for_lines
     request_finished lr_note cgi_runs error_lines
@@ -431,6 +435,66 @@ sub restart_server {
         sleep 0.1;
     }
     return 0;
+}
+
+# PHP-FPM
+
+# Starts Debian's php-fpm as the test user: a private pool in $dir (its
+# config, pid and logs), listening on the Unix socket $sock with a mode
+# Apache's children can use, stopped when the test exits.  %ini are
+# php_admin_value settings.  Returns the pid, or undef and the reason it
+# could not start.
+my @fpm_pids;
+sub start_php_fpm {
+    my ($dir, $sock, %ini) = @_;
+    my ($fpm) = grep { -x } '/usr/sbin/php-fpm8.2', sort glob '/usr/sbin/php-fpm*';
+    return (undef, 'php-fpm is not installed (package php-fpm)') unless $fpm;
+    make_path($dir);
+    unlink $sock;
+    my $conf = "$dir/php-fpm.conf";
+    open my $fh, '>', $conf or die "$conf: $!";
+    print $fh <<"EOC";
+[global]
+pid = $dir/php-fpm.pid
+error_log = $dir/php-fpm.log
+daemonize = no
+
+[lr]
+listen = $sock
+listen.mode = 0666
+pm = static
+pm.max_children = 2
+catch_workers_output = yes
+clear_env = no
+EOC
+    print $fh "php_admin_value[$_] = $ini{$_}\n" for sort keys %ini;
+    close $fh or die "$conf: $!";
+    my $pid = fork;
+    die "fork: $!" unless defined $pid;
+    if (!$pid) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', "$dir/php-fpm.out";
+        open STDERR, '>&', \*STDOUT;
+        { exec $fpm, '-F', '-n', '-y', $conf, '-p', $dir; }
+        POSIX::_exit(127);
+    }
+    push @fpm_pids, $pid;
+    my $until = time + 20;
+    until (-S $sock && IO::Socket::UNIX->new(Peer => $sock)) {
+        if (time > $until || waitpid($pid, POSIX::WNOHANG()) == $pid) {
+            return (undef, "php-fpm did not start: " . slurp("$dir/php-fpm.out"));
+        }
+        sleep 0.1;
+    }
+    return ($pid);
+}
+
+END {
+    local $?;
+    for my $pid (@fpm_pids) {
+        kill 'TERM', $pid;
+        waitpid $pid, 0;
+    }
 }
 
 1;
