@@ -57,11 +57,19 @@ typedef struct {
 } lr_slot;
 
 typedef struct {
-    apr_uint64_t total[LR_C_COUNT];
+    apr_uint32_t layout;                /* LR_STATS_LAYOUT */
     apr_uint32_t generation;
+    apr_uint64_t total[LR_C_COUNT];
     int nslots;
     lr_slot slot[1];                    /* nslots of them */
 } lr_shared;
+
+/* The shape of lr_shared.  A graceful restart after an upgrade of the
+ * module finds the counters the old build made; a build with other
+ * counters must not read them as its own.
+ */
+#define LR_STATS_LAYOUT \
+    ((apr_uint32_t)(0x4c520000u | (LR_C_COUNT << 8) | sizeof(lr_slot) % 256))
 
 /* Set by the parent in post_config, before the children are forked, and
  * only read after that; the memory it points to is shared.
@@ -115,7 +123,17 @@ static lr_shared *lr_stats_attach(server_rec *s, int nservers)
 
     apr_pool_userdata_get((void **)&shm, userdata_key, proc);
     if (shm) {
-        return apr_shm_baseaddr_get(shm);
+        stats = apr_shm_baseaddr_get(shm);
+        if (stats->layout == LR_STATS_LAYOUT) {
+            return stats;
+        }
+        /* Made by a build with other counters: start afresh.  Children of
+         * the old generation keep their own mapping of it until they go.
+         */
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     "LR00013: the counters were made by another build of "
+                     "the module; counting starts again from zero");
+        apr_shm_destroy(shm);
     }
     nservers = 2 * nservers + 16;
     size = APR_OFFSETOF(lr_shared, slot) + nservers * sizeof(lr_slot);
@@ -128,6 +146,7 @@ static lr_shared *lr_stats_attach(server_rec *s, int nservers)
     }
     stats = apr_shm_baseaddr_get(shm);
     memset(stats, 0, size);
+    stats->layout = LR_STATS_LAYOUT;
     stats->nslots = nservers;
     apr_pool_userdata_set(shm, userdata_key, apr_pool_cleanup_null, proc);
     return stats;
