@@ -33,7 +33,9 @@ our @EXPORT = (qw(
 our $ROOT   = abs_path(dirname(abs_path(__FILE__)) . '/../..');
 our $BENCH  = "$ROOT/bench";
 our $APACHE = '/usr/sbin/apache2';
-our $MODDIR = '/usr/lib/apache2/modules';
+# httpd's module directory, as apxs reports it (setup checks it).
+our $MODDIR = `apxs -q LIBEXECDIR 2>/dev/null` // '';
+chomp $MODDIR;
 # The range every bench instance takes its port from, and no other: the
 # test suites and the other developers' servers stay out of it.
 our ($PORT_LO, $PORT_HI) = (12000, 12999);
@@ -184,6 +186,7 @@ sub setup {
     my @missing = grep { my $t = $_; !grep { -x "$_/$t" } split /:/, $ENV{PATH} }
                   @{$a{tools} || []};
     push @missing, $APACHE unless -x $APACHE;
+    push @missing, 'apxs -q LIBEXECDIR (apache2-dev)' unless -d $MODDIR;
     push @missing, grep { !-f } map { "$MODDIR/mod_$_.so" }
                    qw(mpm_event authz_core mime reflector), @{$a{modules} || []};
     die "bench: missing: @missing\n"
