@@ -6,8 +6,8 @@ package LRBench;
 # everything the script started whatever way it ends, the load generators
 # (wrk, ab, h2load) with their output parsed the same way everywhere, and
 # (from LRBench/Report.pm, exported from here too) the statistics and the
-# result table.  bench/run, bench/callgrind and bench/restart-under-load use
-# it, so none of them has a launcher of its own.
+# result table.  bench/run, bench/callgrind, bench/restart-under-load and
+# bench/buffer use it, so none of them has a launcher of its own.
 use strict;
 use warnings;
 no warnings qw(exec);   # the lines after an exec report its failure
@@ -25,15 +25,17 @@ use LRBench::Report;
 
 our @EXPORT = (qw(
     $ROOT $BENCH $TMP $MODULE_SO $DOCROOT $BODY1K
-    setup spawn_reader run_cmd reap slurp spew
-    make_instance start_instance stop_instance url_of
+    setup spawn_reader run_cmd reap slurp spew work_dir
+    make_instance start_instance start_side stop_instance url_of
     load load_start load_end measure run_series machine
 ), @LRBench::Report::EXPORT);
 
 our $ROOT   = abs_path(dirname(abs_path(__FILE__)) . '/../..');
 our $BENCH  = "$ROOT/bench";
 our $APACHE = '/usr/sbin/apache2';
-our $MODDIR = '/usr/lib/apache2/modules';
+# httpd's module directory, as apxs reports it (setup checks it).
+our $MODDIR = `apxs -q LIBEXECDIR 2>/dev/null` // '';
+chomp $MODDIR;
 # The range every bench instance takes its port from, and no other: the
 # test suites and the other developers' servers stay out of it.
 our ($PORT_LO, $PORT_HI) = (12000, 12999);
@@ -89,7 +91,8 @@ for my $sig (qw(INT TERM HUP)) {
 $SIG{PIPE} = 'IGNORE';
 END { my $rc = $?; cleanup(); $? = $rc; }
 
-# Start a command with stdout and stderr on a pipe; returns (pid, fh).
+# Start a command, or a Perl sub in a child process, with stdout and
+# stderr on a pipe; returns (pid, fh).
 sub spawn_reader {
     my (@cmd) = @_;
     pipe(my $r, my $w) or die "bench: pipe: $!\n";
@@ -100,6 +103,11 @@ sub spawn_reader {
         open STDIN, '<', '/dev/null';
         open STDOUT, '>&', $w;
         open STDERR, '>&', $w;
+        if (ref $cmd[0] eq 'CODE') {    # a client written in Perl
+            $| = 1;
+            eval { $cmd[0]->(); 1 } or print STDERR $@;
+            POSIX::_exit($@ ? 1 : 0);
+        }
         exec { $cmd[0] } @cmd;
         print STDERR "bench: cannot run $cmd[0]: $!\n";
         POSIX::_exit(127);
@@ -184,6 +192,7 @@ sub setup {
     my @missing = grep { my $t = $_; !grep { -x "$_/$t" } split /:/, $ENV{PATH} }
                   @{$a{tools} || []};
     push @missing, $APACHE unless -x $APACHE;
+    push @missing, 'apxs -q LIBEXECDIR (apache2-dev)' unless -d $MODDIR;
     push @missing, grep { !-f } map { "$MODDIR/mod_$_.so" }
                    qw(mpm_event authz_core mime reflector), @{$a{modules} || []};
     die "bench: missing: @missing\n"
@@ -220,29 +229,35 @@ sub setup {
 # Instances
 # ---------------------------------------------------------------------------
 
-sub port_free {
-    my ($port) = @_;
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $port,
-                                  Proto => 'tcp', Listen => 1, ReuseAddr => 1);
-    return 0 unless $s;
-    close $s;
-    return 1;
-}
-
 my %PORT_TAKEN;
 sub alloc_port {
     for my $p ($PORT_LO .. $PORT_HI) {
-        next if $PORT_TAKEN{$p} || !port_free($p);
+        next if $PORT_TAKEN{$p};
+        my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+                                      LocalPort => $p, Proto => 'tcp',
+                                      Listen => 1, ReuseAddr => 1) or next;
+        close $s;
         $PORT_TAKEN{$p} = 1;
         return $p;
     }
     die "bench: no free port in 127.0.0.1:$PORT_LO-$PORT_HI\n";
 }
 
+# A directory under the temporary one that the servers may write in (when
+# the script runs as root they run as nobody): a spool, a PHP-FPM pool's.
+sub work_dir {
+    my ($name) = @_;
+    my $dir = "$TMP/$name";
+    mkdir $dir, 0755 or die "bench: mkdir $dir: $!\n";
+    chown $NOBODY_UID, $NOGROUP_GID, $dir if $IS_ROOT;
+    return $dir;
+}
+
 # Generate one instance's directory and httpd.conf from bench/conf/: the
 # files named in @$parts, in order, with the @...@ placeholders filled in
 # (a later file may override an earlier one's directive).  %a: setuid => 0
-# leaves out User/Group (callgrind: the whole process runs unprivileged).
+# leaves out User/Group (callgrind: the whole process runs unprivileged);
+# vars => { NAME => value } adds placeholders of the script's own.
 sub make_instance {
     my ($name, $parts, %a) = @_;
     my $dir = "$TMP/$name";
@@ -252,7 +267,7 @@ sub make_instance {
         ? "User nobody\nGroup $NOGROUP_NAME" : '';
     my %var = (DIR => $dir, PORT => $port, MODDIR => $MODDIR,
                DOCROOT => $DOCROOT, MODULE_SO => $MODULE_SO,
-               USER_GROUP => $user, BENCH => $BENCH);
+               USER_GROUP => $user, BENCH => $BENCH, %{$a{vars} || {}});
     my $conf = '';
     for my $part (@$parts) {
         my $text = slurp("$BENCH/conf/$part.conf");
@@ -270,55 +285,64 @@ sub make_instance {
              conf => "$dir/httpd.conf", log => "$dir/error.log" };
 }
 
-# Start an instance in its own process group, so that it and its children
-# can be stopped by id whatever happens to the script.  Normally
-# "apache2 -D FOREGROUND", up once it accepts a connection.  With
-# %a = (wrap => [valgrind ...]) it is "WRAP apache2 -X" as nobody, up once
-# its pid file is written (the listener is open by then): a probing
-# connection would be counted.
-sub start_instance {
-    my ($inst, %a) = @_;
-    my @cmd = $a{wrap} ? (@{$a{wrap}}, $APACHE, '-X', '-f', $inst->{conf})
-                       : ($APACHE, '-f', $inst->{conf}, '-D', 'FOREGROUND');
+# Start @$cmd (an instance, or a process instances depend on, such as a
+# PHP-FPM pool in a work_dir) in a process group of its own, stopped with
+# the instances whatever way the script ends, output in $dir/console.log;
+# returns { name, dir, pid } for stop_instance once $ready->() is true.
+# %a: setuid => 1 (as nobody when root), timeout (30 s), log (shown if
+# it fails).
+sub start_side {
+    my ($name, $dir, $cmd, $ready, %a) = @_;
     my $pid = fork;
     die "bench: fork: $!\n" unless defined $pid;
     if (!$pid) {
         setpgrp(0, 0);
-        if ($a{wrap} && $IS_ROOT) {
+        if ($a{setuid} && $IS_ROOT) {
             $) = "$NOGROUP_GID $NOGROUP_GID";
             POSIX::setgid($NOGROUP_GID) or POSIX::_exit(126);
             POSIX::setuid($NOBODY_UID) or POSIX::_exit(126);
         }
         open STDIN, '<', '/dev/null';
-        open STDOUT, '>', "$inst->{dir}/console.log";
+        open STDOUT, '>', "$dir/console.log";
         open STDERR, '>&', \*STDOUT;
-        exec { $cmd[0] } @cmd;
+        exec { $cmd->[0] } @$cmd;
         POSIX::_exit(127);
     }
-    $SERVERS{$pid} = $inst->{name};
-    $inst->{pid} = $pid;
-    my $timeout = $a{wrap} ? 120 : 30;
-    my $deadline = time + $timeout;
+    $SERVERS{$pid} = $name;
+    my $timeout = $a{timeout} // 30;
+    my ($deadline, $why) = (time + $timeout, "not up after ${timeout}s");
     while (time < $deadline) {
         if (waitpid($pid, POSIX::WNOHANG()) == $pid) {
             delete $SERVERS{$pid};
-            die "bench: instance '$inst->{name}' exited at startup:\n"
-                . slurp($inst->{log}) . slurp("$inst->{dir}/console.log");
+            $why = 'exited at startup';
+            last;
         }
-        if ($a{wrap}) {
-            if (-s "$inst->{dir}/httpd.pid") { sleep 0.5; return $inst }
-        }
-        elsif (my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-                                             PeerPort => $inst->{port},
-                                             Proto => 'tcp', Timeout => 1)) {
-            close $s;
-            return $inst;
-        }
+        return { name => $name, dir => $dir, pid => $pid } if $ready->();
         sleep 0.1;
     }
-    stop_instance($inst);
-    die "bench: instance '$inst->{name}' not up after ${timeout}s:\n"
-        . slurp($inst->{log}) . slurp("$inst->{dir}/console.log");
+    stop_server($pid);
+    die "bench: $name $why:\n" . ($a{log} ? slurp($a{log}) : '')
+        . slurp("$dir/console.log");
+}
+
+# Start an instance.  Normally "apache2 -D FOREGROUND", up once it accepts
+# a connection.  With %a = (wrap => [valgrind ...]) it is "WRAP apache2 -X"
+# as nobody, up once its pid file is written (the listener is open by
+# then): a probing connection would be counted.
+sub start_instance {
+    my ($inst, %a) = @_;
+    my @cmd = $a{wrap} ? (@{$a{wrap}}, $APACHE, '-X', '-f', $inst->{conf})
+                       : ($APACHE, '-f', $inst->{conf}, '-D', 'FOREGROUND');
+    my $ready = $a{wrap} ? sub { -s "$inst->{dir}/httpd.pid" && sleep 0.5 }
+        : sub { my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                              PeerPort => $inst->{port},
+                                              Proto => 'tcp', Timeout => 1);
+                return $s && close $s };
+    $inst->{pid} = start_side("instance '$inst->{name}'", $inst->{dir}, \@cmd,
+                              $ready, setuid => $a{wrap},
+                              timeout => $a{wrap} ? 120 : 30,
+                              log => $inst->{log})->{pid};
+    return $inst;
 }
 
 sub stop_server {
@@ -337,15 +361,9 @@ sub stop_server {
     delete $SERVERS{$pid};
 }
 
-sub stop_instance {
-    my ($inst) = @_;
-    stop_server(delete $inst->{pid}) if $inst->{pid};
-}
+sub stop_instance { stop_server(delete $_[0]{pid}) if $_[0]{pid} }
 
-sub url_of {
-    my ($inst, $path) = @_;
-    return "http://127.0.0.1:$inst->{port}$path";
-}
+sub url_of { return "http://127.0.0.1:$_[0]{port}$_[1]" }
 
 # ---------------------------------------------------------------------------
 # Load generators.  A cell says what to send: tool (wrk, ab, h2load), inst,
@@ -423,9 +441,7 @@ sub load_end {
     return \%r;
 }
 
-sub load {
-    return load_end(load_start(@_));
-}
+sub load { return load_end(load_start(@_)) }
 
 sub measure {
     my ($c, $secs) = @_;
@@ -475,18 +491,7 @@ sub run_series {
     return (\%v, \@warn);
 }
 
-sub machine {
-    my %m;
-    my $cpu = slurp('/proc/cpuinfo');
-    ($m{cpu}) = $cpu =~ /^model name\s*:\s*(.*)$/m;
-    $m{cpu} //= 'unknown';
-    $m{cores} = () = $cpu =~ /^processor\s*:/mg;
-    ($m{apache}) = (run_cmd(10, $APACHE, '-v'))[1] =~ /^Server version:\s*(.*)$/m;
-    $m{apache} //= 'unknown';
-    $m{date} = POSIX::strftime('%Y-%m-%d %H:%M UTC', gmtime);
-    $m{kernel} = (POSIX::uname())[2];
-    $m{module} = $MODULE_INFO;
-    return \%m;
-}
+# The machine, httpd and module a run measured (LRBench/Report.pm).
+sub machine { return LRBench::Report::machine_of($APACHE, $MODULE_INFO) }
 
 1;

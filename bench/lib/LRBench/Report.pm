@@ -1,6 +1,7 @@
 package LRBench::Report;
-# bench/lib/LRBench/Report.pm: the statistics, the result table and the
-# CPU accounting every benchmark script prints with (through LRBench.pm,
+# bench/lib/LRBench/Report.pm: the statistics, the result table, the
+# machine's description and the CPU accounting every benchmark script
+# prints with (through LRBench.pm,
 # which exports all of it).
 use strict;
 use warnings;
@@ -86,6 +87,21 @@ sub print_table {
     printf $fmt, @$_ for @rows;
     return (scalar(grep { $_->[4] eq 'PASS' } @rows),
             scalar(grep { $_->[4] eq 'MISS' } @rows));
+}
+
+# The machine, the httpd ($apache -v) and the module ($module, a line
+# from LRBench's setup) of a run, for its record.
+sub machine_of {
+    my ($apache, $module) = @_;
+    my %m = (module => $module, kernel => (POSIX::uname())[2],
+             date => POSIX::strftime('%Y-%m-%d %H:%M UTC', gmtime));
+    my $cpu = do { local $/; open my $fh, '<', '/proc/cpuinfo'; <$fh> } // '';
+    ($m{cpu}) = $cpu =~ /^model name\s*:\s*(.*)$/m;
+    $m{cpu} //= 'unknown';
+    $m{cores} = () = $cpu =~ /^processor\s*:/mg;
+    ($m{apache}) = `$apache -v 2>&1` =~ /^Server version:\s*(.*)$/m;
+    $m{apache} //= 'unknown';
+    return \%m;
 }
 
 # ---------------------------------------------------------------------------
