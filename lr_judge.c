@@ -45,7 +45,8 @@ const lr_reason_info lr_reasons[LR_REASON_COUNT] = {
     {"te-folded", HTTP_BAD_REQUEST, LR_C_STRICT,
      "Transfer-Encoding folded over lines"},
     {"cl-te", HTTP_BAD_REQUEST, LR_C_STRICT,
-     "both Content-Length and Transfer-Encoding"}
+     "both Content-Length and Transfer-Encoding"},
+    {"quota", HTTP_TOO_MANY_REQUESTS, LR_C_QUOTA, NULL}
 };
 
 static const char *const lr_field_directive[LR_F_COUNT] = {
@@ -314,10 +315,12 @@ static int lr_judge(request_rec *r, const lr_policy *p)
      */
     cl = apr_table_get(r->headers_in, "Content-Length");
     if (cl) {
-        if (cap && (declared = lr_length_value(cl)) > cap) {
+        declared = lr_length_value(cl);
+        if (cap && declared > cap) {
             return lr_verdict(r, p->mode, LR_REASON_TOO_LARGE, declared, cap);
         }
-        return DECLINED;
+        /* Upload quotas (lr_quota.c): the declared length is charged. */
+        return lr_quota_charge(r, p, declared);
     }
     if (apr_table_get(r->headers_in, "Transfer-Encoding")) {
         if (p->chunked != LR_CHUNKED_ALLOW) {

@@ -33,13 +33,16 @@ static const char *const lr_counter_key[LR_C_COUNT] = {
     "LengthRequiredStreamTooLarge",
     "LengthRequiredWouldRefuse",
     "LengthRequiredRefusedStrict",
-    "LengthRequiredStreamCut"
+    "LengthRequiredStreamCut",
+    "LengthRequiredRefusedQuota",
+    "LengthRequiredQuotaStoreErrors"
 };
 
 static const char *const lr_counter_label[LR_C_COUNT] = {
     "Judged", "411 missing length", "411 chunked", "413 declared",
     "413 streamed", "Would refuse (LogOnly)", "Strict framing",
-    "Streamed body cut, handler answered"
+    "Streamed body cut, handler answered", "429 quota",
+    "Quota store errors"
 };
 
 /* One virtual host's counters, found again by its key after a graceful

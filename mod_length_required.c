@@ -26,6 +26,8 @@
  *   lr_strict.c   LengthRequiredStrict: request-framing ambiguities
  *   lr_errbody.c  JSON error bodies (LengthRequiredErrorFormat)
  *   lr_stats.c    counters in shared memory, shown by mod_status
+ *   lr_quota.c    upload quotas (LengthRequiredQuota*), with their stores
+ *                 in lr_quota_store.c
  *   lr_util.c     the pure parsers, which the fuzzers link alone
  *   lr_private.h  what they share
  *
@@ -37,6 +39,10 @@
  *   LengthRequiredErrorFormat   Html | Json | Auto
  *   LengthRequiredHtaccess      Any | TightenOnly      (server, vhost)
  *   LengthRequiredStrict        On | Off               (server, vhost)
+ *   LengthRequiredQuota         name size period [key] | name Off
+ *   LengthRequiredQuotaHeaders  On | Off
+ *   LengthRequiredQuotaStore    shm | memcache:... | redis:...  (server)
+ *   LengthRequiredQuotaEntries  n                      (server)
  */
 
 #include "lr_private.h"
@@ -149,6 +155,7 @@ static void *lr_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
             conf->from_htaccess = 1;
         }
     }
+    conf->quota = lr_quota_merge(p, base->quota, add->quota);
     return conf;
 }
 
@@ -384,6 +391,27 @@ static const command_rec lr_cmds[] = {
     AP_INIT_FLAG("LengthRequiredStrict", lr_cmd_strict, NULL, RSRC_CONF,
                  "On or Off: refuse ambiguous HTTP/1.x request framing "
                  "(Transfer-Encoding tricks, Content-Length with it)"),
+    /* Upload quotas (lr_quota.c).  Budgets are the operator's: server
+     * config, vhost and sections (ACCESS_CONF), never .htaccess; the
+     * store and the table size are one per server (GLOBAL_ONLY checked
+     * in the handlers).
+     */
+    AP_INIT_RAW_ARGS("LengthRequiredQuota", lr_cmd_quota, NULL,
+                     RSRC_CONF | ACCESS_CONF,
+                     "name size[K|M|G|T] period[s|m|h|d] [key expression]: "
+                     "an upload budget charged from the declared length; "
+                     "or name Off"),
+    AP_INIT_FLAG("LengthRequiredQuotaHeaders", lr_cmd_quota_headers, NULL,
+                 RSRC_CONF | ACCESS_CONF,
+                 "On or Off: send RateLimit-Policy and RateLimit for the "
+                 "budget with the least left (default Off)"),
+    AP_INIT_RAW_ARGS("LengthRequiredQuotaStore", lr_cmd_quota_store, NULL,
+                     RSRC_CONF,
+                     "shm | memcache:host:port[,host:port...] | "
+                     "redis:host:port [timeout=duration] [fail=open|closed]"),
+    AP_INIT_TAKE1("LengthRequiredQuotaEntries", lr_cmd_quota_entries, NULL,
+                  RSRC_CONF,
+                  "Keys the shm quota store holds at once (default 10000)"),
     {NULL}
 };
 
@@ -405,6 +433,9 @@ static int lr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                      "LR00012: mod_length_required " LR_VERSION " loaded");
     }
     lr_strict_post_config(s);
+    if (lr_quota_post_config(pconf, s) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     return lr_stats_post_config(ptemp, s);
 }
 
@@ -443,6 +474,22 @@ static void lr_register_hooks(apr_pool_t *p)
     ap_hook_post_config(lr_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_mpm(lr_stats_pre_mpm, NULL, NULL, APR_HOOK_MIDDLE);
 
+    /* Upload quotas: the shm store's mutex is registered before the
+     * configuration is read (so "Mutex" can name it); check_config runs
+     * under "apachectl -t" too and refuses budgets the store cannot
+     * count; child_init reopens the mutex and connects the stores.
+     * Budgets keyed on the user are charged in fixups, after httpd's auth
+     * phases (FIRST: before anything there reads the body); the body is
+     * counted from just before the handler (insert_filter), for the
+     * refund of what never arrived.
+     */
+    ap_hook_pre_config(lr_quota_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(lr_quota_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(lr_quota_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(lr_quota_fixups, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_insert_filter(lr_quota_insert_filter, NULL, NULL,
+                          APR_HOOK_MIDDLE);
+
     /* mod_status calls this when it is loaded; without it we still count. */
     APR_OPTIONAL_HOOK(ap, status_hook, lr_status_hook, NULL, NULL,
                       APR_HOOK_MIDDLE);
@@ -455,6 +502,10 @@ static void lr_register_hooks(apr_pool_t *p)
     lr_count_filter_handle =
         ap_register_input_filter(LR_COUNT_FILTER, lr_count_filter, NULL,
                                  AP_FTYPE_PROTOCOL - 1);
+    /* The quota's count of what arrived: placed as the count filter is. */
+    lr_quota_filter_handle =
+        ap_register_input_filter("LENGTH_REQUIRED_QUOTA", lr_quota_filter,
+                                 NULL, AP_FTYPE_PROTOCOL - 1);
     lr_json_filter_handle =
         ap_register_output_filter(LR_JSON_FILTER, lr_json_filter, NULL,
                                   AP_FTYPE_RESOURCE);
