@@ -375,7 +375,8 @@ const char *lr_cmd_quota_store(cmd_parms *cmd, void *dconf,
                 apr_psprintf(cmd->pool, "%s:%u", host, port);
         }
         if (qs->hosts->nelts == 0 || (redis && qs->hosts->nelts > 1)
-            || list[strlen(list) - 1] == ',' || *list == ',') {
+            || store[strlen(store) - 1] == ','
+            || ap_strstr_c(store, ",,") || ap_strchr_c(store, ':')[1] == ',') {
             return apr_psprintf(cmd->pool, "%s: '%s' does not name %s",
                                 cmd->cmd->name, store,
                                 redis ? "one redis:host:port"

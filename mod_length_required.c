@@ -182,6 +182,10 @@ static void *lr_merge_srv_config(apr_pool_t *p, void *basev, void *addv)
     /* The main server's sections apply inside every virtual host. */
     sconf->active = add->active || base->active;
     sconf->slot = -1;           /* per host, assigned in post_config */
+    /* The budgets the host's own sections declare (lr_quota.c); the
+     * store is the main server's.
+     */
+    sconf->quota = add->quota;
     return sconf;
 }
 
