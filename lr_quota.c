@@ -550,6 +550,9 @@ static apr_status_t lr_quota_end(void *data)
 {
     lr_quota_state *st = data;
 
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, st->r, "quota: request "
+                  "ends, %" APR_OFF_T_FMT " of %" APR_OFF_T_FMT " declared "
+                  "bytes arrived", st->arrived, st->declared);
     lr_quota_undo(st, st->arrived);
     return APR_SUCCESS;
 }
