@@ -66,6 +66,7 @@ static lr_qshared *lr_qs_shm;
 static apr_global_mutex_t *lr_qs_mutex;
 static apr_memcache_t *lr_qs_mc;
 static apr_reslist_t *lr_qs_redis;
+static apr_uint32_t lr_qs_redis_gen;    /* bumped on every Redis error */
 static apr_uint32_t lr_qs_local_log;    /* if the shared memory is missing */
 
 static const char *const lr_qs_kind_name[] = {"shm", "memcache", "redis"};
@@ -96,6 +97,8 @@ static void lr_qs_error(request_rec *r, apr_status_t rv, const char *what)
     apr_uint32_t *last = lr_qs_shm ? &lr_qs_shm->last_error_log
                                    : &lr_qs_local_log;
 
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, rv, r, "quota store %s: %s",
+                  lr_qs_conf->spec, what);
     if (lr_qs_may_log(last)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       "LR00044: quota store %s: %s; requests %s "
@@ -182,6 +185,15 @@ apr_status_t lr_qstore_init(apr_pool_t *pconf, server_rec *s,
     return rv;
 }
 
+/* A pooled Redis connection, and the error generation it was made in:
+ * after an error every connection made before it is dropped, so a store
+ * that restarted is not met with stale connections one by one.
+ */
+typedef struct {
+    redisContext *ctx;
+    apr_uint32_t gen;
+} lr_redis_conn;
+
 static apr_status_t lr_redis_make(void **res, void *params, apr_pool_t *p)
 {
     const char *hostport = params;
@@ -202,13 +214,15 @@ static apr_status_t lr_redis_make(void **res, void *params, apr_pool_t *p)
     }
     /* Every command waits at most the timeout too. */
     redisSetTimeout(ctx, tv);
-    *res = ctx;
+    *res = apr_palloc(p, sizeof(lr_redis_conn));
+    ((lr_redis_conn *)*res)->ctx = ctx;
+    ((lr_redis_conn *)*res)->gen = apr_atomic_read32(&lr_qs_redis_gen);
     return APR_SUCCESS;
 }
 
 static apr_status_t lr_redis_free(void *res, void *params, apr_pool_t *p)
 {
-    redisFree(res);
+    redisFree(((lr_redis_conn *)res)->ctx);
     return APR_SUCCESS;
 }
 
@@ -366,6 +380,18 @@ static void lr_mc_revive(void)
     }
 }
 
+/* An error of a pooled connection the server had closed: the command
+ * never reached a live server, so it may be sent again.  APR-util says
+ * APR_EGENERAL when the reply line cannot be read (EOF); a server that
+ * is down fails to connect with its own error instead.
+ */
+#define LR_MC_STALE_TRIES   64
+static int lr_mc_stale(apr_status_t rv)
+{
+    return rv == APR_EGENERAL || rv == APR_EOF
+           || APR_STATUS_IS_ECONNRESET(rv) || APR_STATUS_IS_EPIPE(rv);
+}
+
 static lr_qs_result lr_mc_reserve(request_rec *r, const char *key,
                                   apr_off_t n, apr_off_t size,
                                   apr_int64_t window_end, apr_off_t *used)
@@ -375,6 +401,7 @@ static lr_qs_result lr_mc_reserve(request_rec *r, const char *key,
     apr_uint32_t lim = (apr_uint32_t)(size / unit);
     apr_uint32_t nv = 0, back;
     apr_status_t rv;
+    int tries = 0;
 
     if (!lr_qs_mc) {
         lr_qs_error(r, APR_EINIT, "no memcached client");
@@ -386,6 +413,15 @@ static lr_qs_result lr_mc_reserve(request_rec *r, const char *key,
     }
     lr_mc_revive();
     rv = apr_memcache_incr(lr_qs_mc, key, (apr_int32_t)k, &nv);
+    while (lr_mc_stale(rv) && ++tries < LR_MC_STALE_TRIES) {
+        /* The connection was one memcached had closed (it restarted):
+         * APR-util dropped it; the pool may hold more such, each failing
+         * at once.  A server that is down fails at connect instead, which
+         * is not retried.
+         */
+        lr_mc_revive();
+        rv = apr_memcache_incr(lr_qs_mc, key, (apr_int32_t)k, &nv);
+    }
     if (rv == APR_NOTFOUND) {
         /* A new window (or no server): created with its expiry, as an
          * absolute time (memcached reads values over 30 days so).
@@ -457,40 +493,74 @@ static const char lr_redis_refund_lua[] =
     "if v < 0 then v = redis.call('INCRBY', KEYS[1], -v) end "
     "return v";
 
+/* Sends one script; NULL with *retry set when the connection turned out
+ * to be one the store had closed (it restarted) before the command could
+ * have run, so that a fresh connection may try once more.
+ */
+static redisReply *lr_redis_eval(lr_redis_conn *c, const char *key,
+                                 apr_off_t n, apr_off_t size,
+                                 apr_int64_t expires, int refund, int *retry)
+{
+    redisReply *reply;
+
+    if (refund) {
+        reply = redisCommand(c->ctx, "EVAL %s 1 %s %" APR_OFF_T_FMT,
+                             lr_redis_refund_lua, key, n);
+    }
+    else {
+        reply = redisCommand(c->ctx, "EVAL %s 1 %s %" APR_OFF_T_FMT " %"
+                             APR_OFF_T_FMT " %" APR_INT64_T_FMT,
+                             lr_redis_reserve_lua, key, n, size, expires);
+    }
+    /* EOF: the server closed the connection; a timeout (EAGAIN) is never
+     * retried, the command may have run.
+     */
+    *retry = !reply && c->ctx->err == REDIS_ERR_EOF;
+    return reply;
+}
+
 static lr_qs_result lr_redis_op(request_rec *r, const char *key, apr_off_t n,
                                 apr_off_t size, apr_int64_t window_end,
                                 apr_off_t *used, int refund)
 {
-    redisContext *ctx = NULL;
-    redisReply *reply;
+    lr_redis_conn *c = NULL;
+    redisReply *reply = NULL;
     lr_qs_result res = LR_QS_ERROR;
     apr_status_t rv;
+    int attempt, retry = 0;
 
     if (!lr_qs_redis) {
         lr_qs_error(r, APR_EINIT, "no Redis client");
         return LR_QS_ERROR;
     }
-    rv = apr_reslist_acquire(lr_qs_redis, (void **)&ctx);
-    if (rv != APR_SUCCESS) {
-        lr_qs_error(r, rv, "cannot connect");
-        return LR_QS_ERROR;
-    }
-    if (refund) {
-        reply = redisCommand(ctx, "EVAL %s 1 %s %" APR_OFF_T_FMT,
-                             lr_redis_refund_lua, key, n);
-    }
-    else {
-        reply = redisCommand(ctx, "EVAL %s 1 %s %" APR_OFF_T_FMT " %"
-                             APR_OFF_T_FMT " %" APR_INT64_T_FMT,
-                             lr_redis_reserve_lua, key, n, size,
-                             window_end + 1);
-    }
-    if (!reply) {
-        lr_qs_error(r, APR_EGENERAL, ctx->errstr[0] ? ctx->errstr
-                                                    : "no reply");
-        /* A broken or timed-out connection is never used again. */
-        apr_reslist_invalidate(lr_qs_redis, ctx);
-        return LR_QS_ERROR;
+    for (attempt = 0; attempt < 2; attempt++) {
+        rv = apr_reslist_acquire(lr_qs_redis, (void **)&c);
+        while (rv == APR_SUCCESS
+               && c->gen != apr_atomic_read32(&lr_qs_redis_gen)) {
+            apr_reslist_invalidate(lr_qs_redis, c);
+            rv = apr_reslist_acquire(lr_qs_redis, (void **)&c);
+        }
+        if (rv != APR_SUCCESS) {
+            apr_atomic_inc32(&lr_qs_redis_gen);
+            lr_qs_error(r, rv, "cannot connect");
+            return LR_QS_ERROR;
+        }
+        reply = lr_redis_eval(c, key, n, size, window_end + 1, refund,
+                              &retry);
+        if (reply) {
+            break;
+        }
+        /* A broken or timed-out connection is never used again, nor any
+         * made before it.
+         */
+        apr_atomic_inc32(&lr_qs_redis_gen);
+        if (!retry || attempt == 1) {
+            lr_qs_error(r, APR_EGENERAL, c->ctx->errstr[0] ? c->ctx->errstr
+                                                           : "no reply");
+            apr_reslist_invalidate(lr_qs_redis, c);
+            return LR_QS_ERROR;
+        }
+        apr_reslist_invalidate(lr_qs_redis, c);
     }
     if (refund && reply->type == REDIS_REPLY_INTEGER) {
         res = LR_QS_OK;
@@ -507,7 +577,7 @@ static lr_qs_result lr_redis_op(request_rec *r, const char *key, apr_off_t n,
                                      ? reply->str : "unexpected reply");
     }
     freeReplyObject(reply);
-    apr_reslist_release(lr_qs_redis, ctx);
+    apr_reslist_release(lr_qs_redis, c);
     return res;
 }
 
