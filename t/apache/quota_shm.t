@@ -83,6 +83,21 @@ ok t_cmp($r->{status}, 413,
 ok t_cmp(json_field($r->{body}, 'limit'), 1000, 'naming the budget size');
 ok t_cmp(logged($r->{tag})->{note}, 'too-large', 'the note is too-large');
 
+# --- the budget is checked before a single body byte --------------------
+# (right after the budget was spent: an hour's window could end between)
+{
+    my $tag = tag('quota');
+    my ($res, $x) = raw_request($V, http_request(POST => "/q/basic/$tag",
+        headers => ['Content-Length: 500', 'Expect: 100-continue']),
+        timeout => 5);
+    ok t_cmp($res->{status}, 429,
+             'a spent budget answers 429 to the head alone');
+    ok t_cmp(scalar(grep { $_->{status} == 100 } @{ $x->{responses} }), 0,
+             'without 100 Continue');
+    ok t_cmp($x->{eof}, 1, 'and closes the connection');
+    ok t_cmp($x->{elapsed} < 3 ? 1 : 0, 1, 'at once');
+}
+
 # --- a budget per tenant (a header); no header: not charged ------------
 ok t_cmp(post('/q/tenant', 800, 'X-Tenant: a')->{status}, 200,
          'tenant a: 800 of 1000');
@@ -222,16 +237,3 @@ ok t_cmp($errors, 0, 'LengthRequiredQuotaStoreErrors: none with shm');
 ok t_cmp($st->{body}, qr/^LengthRequiredRefusedQuota\[[^\]]+\]: \d+$/m,
          'and per host');
 
-# --- the budget is checked before a single body byte --------------------
-{
-    my $tag = tag('quota');
-    my ($res, $x) = raw_request($V, http_request(POST => "/q/basic/$tag",
-        headers => ['Content-Length: 500', 'Expect: 100-continue']),
-        timeout => 5);
-    ok t_cmp($res->{status}, 429,
-             'a spent budget answers 429 to the head alone');
-    ok t_cmp(scalar(grep { $_->{status} == 100 } @{ $x->{responses} }), 0,
-             'without 100 Continue');
-    ok t_cmp($x->{eof}, 1, 'and closes the connection');
-    ok t_cmp($x->{elapsed} < 3 ? 1 : 0, 1, 'at once');
-}
