@@ -329,7 +329,8 @@ static int lr_judge(request_rec *r, const lr_policy *p)
         if (cap) {
             lr_count_body(r, p->mode, cap);
         }
-        return DECLINED;
+        /* Upload quotas (lr_quota.c): charged as the body arrives. */
+        return lr_quota_charge(r, p, -1);
     }
     return lr_verdict(r, p->mode, LR_REASON_MISSING, -1, cap);
 }

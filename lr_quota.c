@@ -68,6 +68,9 @@ typedef struct {
     const lr_quota_dir *dir;
     apr_array_header_t *charges;    /* lr_quota_charge_rec */
     int late_pending;           /* budgets keyed on the user still to go */
+    int streamed;               /* no declared length: charged as it comes */
+    int stream_done;            /* streamed: refused, reported or failed */
+    apr_off_t reserved;         /* streamed: charged to every budget so far */
     int filtered;               /* the counting filter was added */
     /* For LengthRequiredQuotaHeaders: the budget with the least left. */
     const lr_quota *least;
@@ -78,6 +81,10 @@ typedef struct {
 #define LR_QUOTA_STATE      "length-required-quota"
 #define LR_QUOTA_NAME_MAX   64
 #define LR_QUOTA_PERIOD_MAX (31 * 86400)
+/* A streamed body is charged ahead in steps of this much (one store
+ * operation per step and budget), the unused part refunded at the end.
+ */
+#define LR_QUOTA_STEP       (64 * 1024)
 
 /*
  * Configuration
@@ -638,6 +645,9 @@ static int lr_quota_apply(request_rec *r, lr_quota_state *st, int late)
         c->store_key = lr_quota_store_key(r, q, window, value);
         c->window_end = window_end;
         c->charged = 0;
+        if (st->streamed) {
+            continue;           /* charged by lr_quota_filter */
+        }
         res = lr_qstore_reserve(r, c->store_key, st->declared, q->size,
                                 window_end, &used);
         if (res == LR_QS_ERROR) {
@@ -715,12 +725,14 @@ int lr_quota_charge(request_rec *r, const lr_policy *p, apr_off_t declared)
     int i, rv;
 
     if (!conf->quota || !conf->quota->quotas
-        || !conf->quota->quotas->nelts || declared <= 0) {
+        || !conf->quota->quotas->nelts || declared == 0) {
         return DECLINED;
     }
     st = apr_pcalloc(r->pool, sizeof(*st));
     st->r = r;
-    st->declared = declared;
+    /* -1: no declared length (chunked, or h2 without content-length). */
+    st->streamed = (declared < 0);
+    st->declared = st->streamed ? 0 : declared;
     st->mode = p->mode;
     st->dir = conf->quota;
     st->charges = apr_array_make(r->pool, conf->quota->quotas->nelts,
@@ -779,6 +791,89 @@ void lr_quota_insert_filter(request_rec *r)
     }
 }
 
+/* Charges every budget of a streamed body for what has arrived beyond
+ * what is reserved: a step ahead, or, when a budget has less than a step
+ * left, exactly what is needed.  When that does not fit either, the read
+ * fails as with the streamed-body cap (APR_ENOSPC: handlers answer 413);
+ * under LogOnly it is reported once and the body flows on.
+ */
+static apr_status_t lr_quota_stream_charge(request_rec *r,
+                                           lr_quota_state *st)
+{
+    apr_off_t need = st->arrived - st->reserved;
+    apr_off_t amount = (need > LR_QUOTA_STEP) ? need : LR_QUOTA_STEP;
+    apr_int64_t secs = apr_time_sec(apr_time_now());
+    int i, j;
+
+    for (i = 0; i < st->charges->nelts; i++) {
+        lr_quota_charge_rec *c = &APR_ARRAY_IDX(st->charges, i,
+                                                lr_quota_charge_rec);
+        apr_off_t used = 0;
+        lr_qs_result res;
+
+        res = lr_qstore_reserve(r, c->store_key, amount, c->q->size,
+                                c->window_end, &used);
+        if (res == LR_QS_OVER && amount > need) {
+            /* Less than a step left: give back the steps of this round
+             * and try again with just what arrived.
+             */
+            for (j = 0; j < i; j++) {
+                lr_quota_charge_rec *b = &APR_ARRAY_IDX(st->charges, j,
+                                                        lr_quota_charge_rec);
+                lr_qstore_refund(r, b->store_key, amount, b->q->size,
+                                 b->window_end, b->charged);
+                b->charged -= amount;
+            }
+            amount = need;
+            i = -1;
+            continue;
+        }
+        if (res == LR_QS_ERROR) {
+            lr_count(r, LR_C_QUOTA_STORE);
+            st->stream_done = 1;
+            return lr_qstore_fail_closed() ? APR_EGENERAL : APR_SUCCESS;
+        }
+        if (res == LR_QS_OVER) {
+            lr_quota_refusal *qr = apr_palloc(r->pool, sizeof(*qr));
+
+            for (j = 0; j < i; j++) {
+                lr_quota_charge_rec *b = &APR_ARRAY_IDX(st->charges, j,
+                                                        lr_quota_charge_rec);
+                lr_qstore_refund(r, b->store_key, amount, b->q->size,
+                                 b->window_end, b->charged);
+                b->charged -= amount;
+            }
+            if (st->mode == LR_MODE_LOGONLY) {
+                st->stream_done = 1;
+                apr_table_setn(r->notes, LR_NOTE, "quota");
+                apr_table_setn(r->subprocess_env, LR_ENV, "quota");
+                lr_count(r, LR_C_WOULD);
+                ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                              "LR00048: would refuse %s %s, reason quota "
+                              "(streamed body passed budget %s of %"
+                              APR_OFF_T_FMT " bytes) (LengthRequired "
+                              "LogOnly)", r->method, r->uri, c->q->name,
+                              c->q->size);
+                return APR_SUCCESS;
+            }
+            st->stream_done = 2;
+            qr->name = c->q->name;
+            qr->size = c->q->size;
+            qr->remaining = (c->q->size > used) ? c->q->size - used : 0;
+            qr->reset = c->window_end - secs;
+            lr_req_get(r)->body->quota = qr;
+            apr_table_setn(r->err_headers_out, "Retry-After",
+                           apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
+                                        qr->reset));
+            lr_refuse(r, LR_REASON_QUOTA, -1, c->q->size, NULL);
+            return APR_ENOSPC;
+        }
+        c->charged += amount;
+    }
+    st->reserved += amount;
+    return APR_SUCCESS;
+}
+
 apr_status_t lr_quota_filter(ap_filter_t *f, apr_bucket_brigade *bb,
                              ap_input_mode_t mode, apr_read_type_e block,
                              apr_off_t readbytes)
@@ -787,6 +882,9 @@ apr_status_t lr_quota_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     apr_status_t rv;
     apr_off_t len = 0;
 
+    if (st->streamed && st->stream_done == 2) {
+        return APR_ENOSPC;      /* refused already */
+    }
     rv = ap_get_brigade(f->next, bb, mode, block, readbytes);
     if (rv != APR_SUCCESS || mode == AP_MODE_SPECULATIVE) {
         return rv;
@@ -794,5 +892,11 @@ apr_status_t lr_quota_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     if (apr_brigade_length(bb, 1, &len) == APR_SUCCESS) {
         st->arrived += len;
     }
-    return APR_SUCCESS;
+    if (st->streamed && !st->stream_done && st->arrived > st->reserved) {
+        rv = lr_quota_stream_charge(f->r, st);
+        if (rv != APR_SUCCESS) {
+            apr_brigade_cleanup(bb);
+        }
+    }
+    return rv;
 }

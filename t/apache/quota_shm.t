@@ -20,7 +20,7 @@ use Time::HiRes qw(time sleep);
 use LRTest qw(:all);
 use LRQuota qw(:all);
 
-plan tests => 72;
+plan tests => 79;
 
 my $V = 'lr_quota';
 
@@ -217,6 +217,29 @@ ok t_cmp(post('/q/scope/wide', 600, 'X-Tenant: w')->{status}, 429,
 ok t_cmp(post('/q/scope/off', 5000)->{status}, 200,
          '/q/scope/off removes "outer": 5000 pass');
 ok t_cmp(post('/q/scope/off', 5000)->{status}, 200, 'and again');
+
+# --- streamed bodies: charged as they arrive -----------------------------
+sub post_chunked {
+    my ($path, $len) = @_;
+    my $tag = tag('quota');
+    my $res = raw_request($V, http_request(POST => "$path/$tag",
+        headers => ['Transfer-Encoding: chunked', 'Connection: close'],
+        body => chunked(('c' x 1000) x int($len / 1000), 'c' x ($len % 1000))));
+    $res->{tag} = $tag;
+    return $res;
+}
+$r = post_chunked('/q/stream', 60000);
+ok t_cmp($r->{status}, 200, 'a chunked body of 60000 against 100000: 200');
+ok t_cmp($r->{headers}{'x-body-length'}, 60000, 'the CGI read it all');
+$r = post_chunked('/q/stream', 50000);
+ok t_cmp($r->{status}, 413, 'a chunked 50000 more passes the budget as it '
+         . 'arrives: the read fails, the CGI answers 413');
+ok t_cmp(logged($r->{tag})->{note}, 'quota', 'the note is quota');
+ok t_cmp(post_chunked('/q/step', 10)->{status}, 200,
+         'a chunked body of 10 bytes (charged a 64 KB step ahead)');
+ok t_cmp(post('/q/step', 69990)->{status}, 200,
+         'the unused part of the step was refunded: 69990 more fit');
+ok t_cmp(post('/q/step', 1)->{status}, 429, 'and not one byte more');
 
 # --- concurrency: 20 uploads of 1000 at once, a budget of 10000 ---------
 my @st = uploads_at_once(map { [$V, '/q/race/' . tag('race'), 1000] } 1 .. 20);
