@@ -20,7 +20,7 @@ use Time::HiRes qw(time sleep);
 use LRTest qw(:all);
 use LRQuota qw(:all);
 
-plan tests => 79;
+plan tests => 83;
 
 my $V = 'lr_quota';
 
@@ -217,6 +217,14 @@ ok t_cmp(post('/q/scope/wide', 600, 'X-Tenant: w')->{status}, 429,
 ok t_cmp(post('/q/scope/off', 5000)->{status}, 200,
          '/q/scope/off removes "outer": 5000 pass');
 ok t_cmp(post('/q/scope/off', 5000)->{status}, 200, 'and again');
+
+# --- ErrorDocument 429 -------------------------------------------------
+ok t_cmp(post('/q/errdoc', 100)->{status}, 200, 'errdoc: 100 of 100');
+$r = post('/q/errdoc', 1);
+ok t_cmp($r->{status}, 429, 'then 429');
+ok t_cmp($r->{body}, qr/^budget spent, try later/,
+         'with the ErrorDocument 429 of the scope, not the JSON body');
+ok t_cmp($r->{headers}{'retry-after'}, qr/^\d+$/, 'and Retry-After');
 
 # --- streamed bodies: charged as they arrive -----------------------------
 sub post_chunked {
