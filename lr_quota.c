@@ -100,9 +100,24 @@ struct lr_quota_dir *lr_quota_merge(apr_pool_t *p,
     if (!add) {
         return (struct lr_quota_dir *)base;
     }
-    if (!base) {
-        base = add;
-        add = NULL;
+    if (!base || ((!base->quotas || !base->quotas->nelts)
+                  && (add->headers != -1 || base->headers == -1))) {
+        /* Nothing to inherit (the common case, and <Location> sections
+         * are merged on every request): add's list as it is, once it has
+         * no "Off" entry left to apply.
+         */
+        int offs = 0;
+
+        for (i = 0; add->quotas && i < add->quotas->nelts; i++) {
+            offs += APR_ARRAY_IDX(add->quotas, i, lr_quota *)->off;
+        }
+        if (!offs) {
+            return (struct lr_quota_dir *)add;
+        }
+        if (!base) {
+            base = add;
+            add = NULL;
+        }
     }
     out = apr_palloc(p, sizeof(*out));
     out->headers = (add && add->headers != -1) ? add->headers : base->headers;
@@ -509,25 +524,77 @@ void lr_quota_child_init(apr_pool_t *pchild, server_rec *s)
  * Request time
  */
 
-/* The store key of a budget's window for one key value: the value is
- * hashed, so that any value (spaces, control bytes, long strings) gives a
- * short key every store accepts.
+/* Writes v in decimal so that it ends just before end; returns its start. */
+static char *lr_quota_digits(char *end, apr_uint64_t v)
+{
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
+/* A key value used as it is in a store key: short, and only characters
+ * every store takes in a key (an address, a user or host name).
+ */
+#define LR_QUOTA_RAW_MAX    48
+static int lr_quota_raw_ok(const char *v, apr_size_t *len)
+{
+    const char *p;
+
+    for (p = v; *p; p++) {
+        if (!apr_isalnum(*p) && !strchr(".-_:@/", *p)) {
+            return 0;
+        }
+    }
+    *len = p - v;
+    return *len <= LR_QUOTA_RAW_MAX;
+}
+
+/* The store key of a budget's window for one key value:
+ * "lrq:NAME:PERIOD:WINDOW:vVALUE" for a short plain value, and
+ * "lrq:NAME:PERIOD:WINDOW:hSHA1HEX" for any other (spaces, control bytes,
+ * long strings), so that every value gives a short key every store
+ * accepts, and the two forms never meet.  Built by hand: this is on the
+ * path of every charged request.
  */
 static const char *lr_quota_store_key(request_rec *r, const lr_quota *q,
                                       apr_int64_t window, const char *value)
 {
-    unsigned char digest[APR_SHA1_DIGESTSIZE];
+    char nums[48], *end = nums + sizeof(nums), *w, *p;
     char hex[2 * APR_SHA1_DIGESTSIZE + 1];
-    apr_sha1_ctx_t ctx;
+    apr_size_t vlen, nlen = strlen(q->name), numlen;
+    char *key;
 
-    apr_sha1_init(&ctx);
-    apr_sha1_update_binary(&ctx, (const unsigned char *)value,
-                           strlen(value));
-    apr_sha1_final(digest, &ctx);
-    ap_bin2hex(digest, APR_SHA1_DIGESTSIZE, hex);
-    return apr_psprintf(r->pool, "lrq:%s:%" APR_INT64_T_FMT ":%"
-                        APR_INT64_T_FMT ":%s", q->name, q->period, window,
-                        hex);
+    w = lr_quota_digits(end, (apr_uint64_t)window);
+    *--w = ':';
+    w = lr_quota_digits(w, (apr_uint64_t)q->period);
+    numlen = end - w;
+    if (!lr_quota_raw_ok(value, &vlen)) {
+        unsigned char digest[APR_SHA1_DIGESTSIZE];
+        apr_sha1_ctx_t ctx;
+
+        apr_sha1_init(&ctx);
+        apr_sha1_update_binary(&ctx, (const unsigned char *)value,
+                               strlen(value));
+        apr_sha1_final(digest, &ctx);
+        ap_bin2hex(digest, APR_SHA1_DIGESTSIZE, hex);
+        value = hex;
+        vlen = 2 * APR_SHA1_DIGESTSIZE;
+    }
+    /* "lrq:" name ":" numbers ":" form value NUL */
+    key = p = apr_palloc(r->pool, 4 + nlen + 1 + numlen + 2 + vlen + 1);
+    memcpy(p, "lrq:", 4);
+    p += 4;
+    memcpy(p, q->name, nlen);
+    p += nlen;
+    *p++ = ':';
+    memcpy(p, w, numlen);
+    p += numlen;
+    *p++ = ':';
+    *p++ = (value == hex) ? 'h' : 'v';
+    memcpy(p, value, vlen + 1);
+    return key;
 }
 
 /* Undoes this request's charges of the store (a refusal), or what of them

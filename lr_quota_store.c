@@ -44,11 +44,14 @@
  */
 #define LR_MC_MAX_UNITS     ((apr_off_t)APR_INT32_MAX)
 
-/* One budget's window for one key in the shm table. */
+/* One budget's window for one key in the shm table.  Store keys are at
+ * most 4 + 64 + 1 + 7 + 1 + 10 + 2 + 48 bytes (lr_quota.c).
+ */
+#define LR_QS_KEY_MAX       144
 typedef struct {
-    unsigned char id[APR_SHA1_DIGESTSIZE];  /* SHA-1 of the store key */
     apr_int64_t expires;        /* window end, Unix seconds; 0: free */
     apr_int64_t used;           /* bytes charged */
+    char key[LR_QS_KEY_MAX];    /* the store key */
 } lr_qentry;
 
 typedef struct {
@@ -276,23 +279,32 @@ void lr_qstore_child_init(apr_pool_t *pchild, server_rec *s)
  * shm: one table, a global lock, bounded probing
  */
 
+/* FNV-1a: where a key's 16 slots begin (the key itself is compared). */
+static apr_uint32_t lr_shm_hash(const char *key)
+{
+    apr_uint32_t h = 2166136261u;
+
+    for (; *key; key++) {
+        h = (h ^ (unsigned char)*key) * 16777619u;
+    }
+    return h;
+}
+
 static lr_qentry *lr_shm_find(const char *key, apr_int64_t now,
                               apr_int64_t window_end, int create)
 {
-    unsigned char id[APR_SHA1_DIGESTSIZE];
-    apr_sha1_ctx_t ctx;
-    apr_uint32_t h;
+    apr_uint32_t h = lr_shm_hash(key);
+    apr_size_t len = strlen(key);
     lr_qentry *free_slot = NULL;
     int n = lr_qs_shm->nentries, j;
 
-    apr_sha1_init(&ctx);
-    apr_sha1_update_binary(&ctx, (const unsigned char *)key, strlen(key));
-    apr_sha1_final(id, &ctx);
-    memcpy(&h, id, sizeof(h));
+    if (len >= LR_QS_KEY_MAX) {
+        return NULL;            /* cannot happen: lr_quota.c builds them */
+    }
     for (j = 0; j < LR_QS_PROBE && j < n; j++) {
         lr_qentry *e = &lr_qs_shm->entry[(h + j) % n];
 
-        if (e->expires > now && !memcmp(e->id, id, sizeof(id))) {
+        if (e->expires > now && !memcmp(e->key, key, len + 1)) {
             return e;
         }
         /* A window that has ended is room for a new one. */
@@ -301,7 +313,7 @@ static lr_qentry *lr_shm_find(const char *key, apr_int64_t now,
         }
     }
     if (free_slot && create) {
-        memcpy(free_slot->id, id, sizeof(id));
+        memcpy(free_slot->key, key, len + 1);
         free_slot->expires = window_end;
         free_slot->used = 0;
     }
