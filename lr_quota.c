@@ -700,10 +700,19 @@ static int lr_quota_apply(request_rec *r, lr_quota_state *st, int late)
         reset = window_end - secs;
         if (st->declared > q->size) {
             /* Can never fit in this budget: 413, not 429. */
-            lr_quota_undo(st, 0);
             if (st->mode == LR_MODE_LOGONLY) {
+                apr_table_setn(r->notes, LR_NOTE, "too-large");
+                apr_table_setn(r->subprocess_env, LR_ENV, "too-large");
+                lr_count(r, LR_C_WOULD);
+                ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                              "LR00049: would refuse %s %s with 413, reason "
+                              "too-large (declared %" APR_OFF_T_FMT " bytes, "
+                              "budget %s of %" APR_OFF_T_FMT ") "
+                              "(LengthRequired LogOnly)", r->method, r->uri,
+                              st->declared, q->name, q->size);
                 continue;
             }
+            lr_quota_undo(st, 0);
             return lr_refuse(r, LR_REASON_TOO_LARGE, st->declared, q->size,
                              NULL);
         }

@@ -20,7 +20,7 @@ use Time::HiRes qw(time sleep);
 use LRTest qw(:all);
 use LRQuota qw(:all);
 
-plan tests => 83;
+plan tests => 85;
 
 my $V = 'lr_quota';
 
@@ -160,6 +160,11 @@ ok t_cmp(logged(post('/q/logonly', 200)->{tag})->{env}, '-',
          'the would-be refusal was not charged: 200 more fit');
 ok t_cmp(logged(post('/q/logonly', 1)->{tag})->{env}, 'quota',
          'and then 1 byte more would not');
+$r = post('/q/logonly', 1500);
+ok t_cmp($r->{status}, 200, 'LogOnly: 1500, more than the whole budget, '
+         . 'passes');
+ok t_cmp(logged($r->{tag})->{env}, 'too-large',
+         'reported as the 413 it would have been');
 
 # --- refund: a client that aborts --------------------------------------
 {
