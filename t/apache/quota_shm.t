@@ -20,7 +20,7 @@ use Time::HiRes qw(time sleep);
 use LRTest qw(:all);
 use LRQuota qw(:all);
 
-plan tests => 85;
+plan tests => 87;
 
 my $V = 'lr_quota';
 
@@ -222,6 +222,13 @@ ok t_cmp(post('/q/scope/wide', 600, 'X-Tenant: w')->{status}, 429,
 ok t_cmp(post('/q/scope/off', 5000)->{status}, 200,
          '/q/scope/off removes "outer": 5000 pass');
 ok t_cmp(post('/q/scope/off', 5000)->{status}, 200, 'and again');
+
+# --- not in .htaccess, whatever AllowOverride says ----------------------
+my ($ht) = raw_request($V, "GET /quota-ht/index.txt HTTP/1.0\r\n\r\n");
+ok t_cmp($ht->{status}, 500, 'LengthRequiredQuota in a .htaccess under '
+         . 'AllowOverride All: 500');
+ok t_cmp(scalar(error_lines(qr/quota-ht\/\.htaccess: LengthRequiredQuota not allowed here/)), 1,
+         'the error log says the directive is not allowed there');
 
 # --- ErrorDocument 429 -------------------------------------------------
 ok t_cmp(post('/q/errdoc', 100)->{status}, 200, 'errdoc: 100 of 100');
