@@ -28,7 +28,7 @@ my %stores = (
 );
 my @order = qw(memcache redis);
 my $per_store = 21;
-plan tests => $per_store * @order + 1;    # + redis's hung-store check
+plan tests => $per_store * @order + 3;    # + redis's expiry and hung-store checks
 
 my $httpd = Apache::Test::vars('httpd');
 my @running;    # [conf file] of the servers to stop at the end
@@ -97,6 +97,14 @@ for my $kind (@order) {
     ok t_cmp(scalar(grep { $_ == 429 } @st), 10, "$kind: and 10 refused");
     ok t_cmp(upload($open, '/up/x', 1, headers => ["X-Tenant: $t"])->{status},
              429, "$kind: the first server sees the budget spent");
+    if ($kind eq 'redis') {
+        # Every entry has an expiry: the end of its window (1 h windows).
+        my @keys = split /\n/, `redis-cli -p $s->{port} --scan --pattern 'lrq:*'`;
+        my @ttl = map { scalar `redis-cli -p $s->{port} TTL '$_'` + 0 } @keys;
+        ok t_cmp(scalar(@keys), 1, "redis: one entry for the tenant's window (@keys)");
+        ok t_cmp(scalar(grep { $_ > 0 && $_ <= 3601 } @ttl), scalar(@keys),
+                 "redis: with an expiry at the window's end (TTL @ttl)");
+    }
     ok t_cmp(upload($closed, '/up/x', 1, headers => ["X-Tenant: $t"])->{status},
              429, "$kind: so does the second");
 
