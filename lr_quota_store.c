@@ -70,6 +70,7 @@ static apr_global_mutex_t *lr_qs_mutex;
 static apr_memcache_t *lr_qs_mc;
 static apr_reslist_t *lr_qs_redis;
 static apr_uint32_t lr_qs_redis_gen;    /* bumped on every Redis error */
+static void lr_redis_sha_init(void);
 static apr_uint32_t lr_qs_local_log;    /* if the shared memory is missing */
 
 static const char *const lr_qs_kind_name[] = {"shm", "memcache", "redis"};
@@ -262,6 +263,7 @@ void lr_qstore_child_init(apr_pool_t *pchild, server_rec *s)
         }
     }
     else if (lr_qs_conf->kind == LR_STORE_REDIS) {
+        lr_redis_sha_init();
         /* One connection per thread at most, made on first use and made
          * again after an error: a store that comes back is used again.
          */
@@ -505,6 +507,25 @@ static const char lr_redis_refund_lua[] =
     "if v < 0 then v = redis.call('INCRBY', KEYS[1], -v) end "
     "return v";
 
+/* The SHA-1 of each script, in hex, for EVALSHA (child_init). */
+static char lr_redis_sha[2][2 * APR_SHA1_DIGESTSIZE + 1];
+
+static void lr_redis_sha_init(void)
+{
+    const char *scripts[2] = {lr_redis_reserve_lua, lr_redis_refund_lua};
+    unsigned char digest[APR_SHA1_DIGESTSIZE];
+    apr_sha1_ctx_t ctx;
+    int i;
+
+    for (i = 0; i < 2; i++) {
+        apr_sha1_init(&ctx);
+        apr_sha1_update_binary(&ctx, (const unsigned char *)scripts[i],
+                               strlen(scripts[i]));
+        apr_sha1_final(digest, &ctx);
+        ap_bin2hex(digest, APR_SHA1_DIGESTSIZE, lr_redis_sha[i]);
+    }
+}
+
 /* Sends one script; NULL with *retry set when the connection turned out
  * to be one the store had closed (it restarted) before the command could
  * have run, so that a fresh connection may try once more.
@@ -514,15 +535,34 @@ static redisReply *lr_redis_eval(lr_redis_conn *c, const char *key,
                                  apr_int64_t expires, int refund, int *retry)
 {
     redisReply *reply;
+    int pass;
 
-    if (refund) {
-        reply = redisCommand(c->ctx, "EVAL %s 1 %s %" APR_OFF_T_FMT,
-                             lr_redis_refund_lua, key, n);
-    }
-    else {
-        reply = redisCommand(c->ctx, "EVAL %s 1 %s %" APR_OFF_T_FMT " %"
-                             APR_OFF_T_FMT " %" APR_INT64_T_FMT,
-                             lr_redis_reserve_lua, key, n, size, expires);
+    /* By the script's SHA-1 first (Redis keeps the scripts it has run);
+     * the script itself when this Redis has not seen it (NOSCRIPT: a new
+     * or restarted server).  Either way one atomic script run.
+     */
+    for (pass = 0; pass < 2; pass++) {
+        const char *cmd = pass ? "EVAL" : "EVALSHA";
+        const char *script = pass ? (refund ? lr_redis_refund_lua
+                                            : lr_redis_reserve_lua)
+                                  : (refund ? lr_redis_sha[1]
+                                            : lr_redis_sha[0]);
+
+        if (refund) {
+            reply = redisCommand(c->ctx, "%s %s 1 %s %" APR_OFF_T_FMT, cmd,
+                                 script, key, n);
+        }
+        else {
+            reply = redisCommand(c->ctx, "%s %s 1 %s %" APR_OFF_T_FMT " %"
+                                 APR_OFF_T_FMT " %" APR_INT64_T_FMT, cmd,
+                                 script, key, n, size, expires);
+        }
+        if (!reply || reply->type != REDIS_REPLY_ERROR
+            || strncmp(reply->str, "NOSCRIPT", 8)) {
+            break;
+        }
+        freeReplyObject(reply);
+        reply = NULL;
     }
     /* EOF: the server closed the connection; a timeout (EAGAIN) is never
      * retried, the command may have run.
