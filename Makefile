@@ -17,7 +17,9 @@ MODULE  = mod_length_required
 SO      = .libs/$(MODULE).so
 # The module file first: apxs names the .so after it.
 SRCS    = $(MODULE).c lr_judge.c lr_strict.c lr_errbody.c lr_stats.c lr_util.c \
-          lr_buffer.c
+          lr_buffer.c lr_quota.c lr_quota_store.c
+# Redis is reached through hiredis (libhiredis-dev).
+LIBS    = -lhiredis
 HDRS    = lr_private.h
 CWARN   = -Wc,-Wall -Wc,-Wextra -Wc,-Wno-unused-parameter -Wc,-Wshadow \
           -Wc,-Wstrict-prototypes -Wc,-Wmissing-prototypes \
@@ -35,7 +37,7 @@ all: $(SO)
 
 $(SO): $(SRCS) $(HDRS)
 	@./scripts/deps build
-	$(APXS) -c $(CWARN) $(SRCS)
+	$(APXS) -c $(CWARN) $(SRCS) $(LIBS)
 
 run:
 	@./scripts/deps demo

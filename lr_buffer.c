@@ -471,6 +471,15 @@ int lr_buffer_body(request_rec *r, lr_body *body)
     b->state = LR_BUF_DONE;
 
     if (!tail) {
+        /* Upload quotas: the length is known now, and charged like a
+         * declared one before the handler runs.
+         */
+        status = lr_quota_charge_buffered(r, b->mode, b->length);
+        if (status != DECLINED && status != OK) {
+            b->state = LR_BUF_FAILED;
+            apr_brigade_cleanup(b->spool);
+            return status;
+        }
         /* Handed on as if the client had declared it. */
         apr_table_unset(r->headers_in, "Transfer-Encoding");
         apr_table_setn(r->headers_in, "Content-Length",

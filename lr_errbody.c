@@ -33,6 +33,12 @@ static const char *lr_json_message(const lr_body *refusal, apr_pool_t *p)
     case LR_REASON_CHUNKED:
         return "Chunked request bodies are not accepted here: send the body "
                "with a Content-Length header instead.";
+    case LR_REASON_QUOTA:
+        return apr_psprintf(p, "The upload budget %s is spent: %"
+                            APR_OFF_T_FMT " of %" APR_OFF_T_FMT " bytes "
+                            "left; it resets in %" APR_INT64_T_FMT " s.",
+                            refusal->quota->name, refusal->quota->remaining,
+                            refusal->quota->size, refusal->quota->reset);
     default:
         return apr_psprintf(p, "The request body is too large: send at most "
                             "%" APR_OFF_T_FMT " bytes.", refusal->cap);
@@ -67,18 +73,29 @@ apr_status_t lr_json_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     if (!r->header_only) {
         const char *body;
         int too_large = (refusal->status == HTTP_REQUEST_ENTITY_TOO_LARGE);
+        int quota = (refusal->reason == LR_REASON_QUOTA && refusal->quota);
 
         body = apr_psprintf(r->pool,
                             "{\"status\":%d,\"error\":\"%s\","
                             "\"reason\":\"%s\",\"message\":\"%s\"",
                             refusal->status,
                             too_large ? "payload_too_large"
-                                      : "content_length_required",
+                            : quota ? "quota_exceeded"
+                                    : "content_length_required",
                             lr_reasons[refusal->reason].token,
                             lr_json_message(refusal, r->pool));
         if (too_large) {
             body = apr_psprintf(r->pool, "%s,\"limit\":%" APR_OFF_T_FMT,
                                 body, refusal->cap);
+        }
+        if (quota) {
+            body = apr_psprintf(r->pool, "%s,\"quota\":{\"name\":\"%s\","
+                                "\"size\":%" APR_OFF_T_FMT ",\"remaining\":%"
+                                APR_OFF_T_FMT ",\"reset\":%" APR_INT64_T_FMT
+                                "}", body, refusal->quota->name,
+                                refusal->quota->size,
+                                refusal->quota->remaining,
+                                refusal->quota->reset);
         }
         body = apr_pstrcat(r->pool, body, "}\n", NULL);
         APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(body,
@@ -109,7 +126,8 @@ void lr_insert_error_filter(request_rec *r)
     rq = ap_get_module_config(r->request_config, &length_required_module);
     if (!rq || !rq->body || r->status != rq->body->status
         || (r->status != HTTP_LENGTH_REQUIRED
-            && r->status != HTTP_REQUEST_ENTITY_TOO_LARGE)) {
+            && r->status != HTTP_REQUEST_ENTITY_TOO_LARGE
+            && r->status != HTTP_TOO_MANY_REQUESTS)) {
         return;
     }
     if (ap_response_code_string(r, ap_index_of_response(r->status))) {

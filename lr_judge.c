@@ -48,7 +48,8 @@ const lr_reason_info lr_reasons[LR_REASON_COUNT] = {
     {"te-folded", HTTP_BAD_REQUEST, LR_C_STRICT,
      "Transfer-Encoding folded over lines"},
     {"cl-te", HTTP_BAD_REQUEST, LR_C_STRICT,
-     "both Content-Length and Transfer-Encoding"}
+     "both Content-Length and Transfer-Encoding"},
+    {"quota", HTTP_TOO_MANY_REQUESTS, LR_C_QUOTA, NULL}
 };
 
 static const char *const lr_field_directive[LR_F_COUNT] = {
@@ -387,10 +388,12 @@ static int lr_judge(request_rec *r, const lr_policy *p, int counted)
      */
     cl = apr_table_get(r->headers_in, "Content-Length");
     if (cl) {
-        if (cap && (declared = lr_length_value(cl)) > cap) {
+        declared = lr_length_value(cl);
+        if (cap && declared > cap) {
             return lr_verdict(r, p->mode, LR_REASON_TOO_LARGE, declared, cap);
         }
-        return DECLINED;
+        /* Upload quotas (lr_quota.c): the declared length is charged. */
+        return lr_quota_charge(r, p->mode, declared);
     }
     if (apr_table_get(r->headers_in, "Transfer-Encoding")) {
         /* Buffer: read whole later, in fixups (lr_buffer.c); without a
@@ -406,7 +409,8 @@ static int lr_judge(request_rec *r, const lr_policy *p, int counted)
         if (cap) {
             lr_count_body(r, p->mode, cap);
         }
-        return DECLINED;
+        /* Upload quotas (lr_quota.c): charged as the body arrives. */
+        return lr_quota_charge(r, p->mode, -1);
     }
     return lr_verdict(r, p->mode, LR_REASON_MISSING, -1, cap);
 }

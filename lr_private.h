@@ -135,6 +135,7 @@ typedef struct {
     lr_policy trusted;          /* the configuration files alone */
     const char *htfile[LR_F_COUNT]; /* .htaccess that set merged's field */
     int from_htaccess;          /* some htfile[] is set */
+    struct lr_quota_dir *quota; /* LengthRequiredQuota*, or NULL (issue 12) */
 } lr_dir_conf;
 
 /* Per virtual host. */
@@ -146,6 +147,7 @@ typedef struct {
     int slot;                   /* counter slot, -1 none; post_config */
     apr_off_t buffer_memory;    /* LengthRequiredBufferMemory, -1 unset */
     const char *buffer_dir;     /* LengthRequiredBufferDir, NULL unset */
+    struct lr_quota_srv *quota; /* quota store and budgets, or NULL */
 } lr_srv_conf;
 
 /*
@@ -168,6 +170,7 @@ typedef enum {
     LR_REASON_TE_REPEATED,
     LR_REASON_TE_FOLDED,
     LR_REASON_CL_TE,
+    LR_REASON_QUOTA,            /* an upload budget is spent (429) */
     LR_REASON_COUNT
 } lr_reason_e;
 
@@ -183,6 +186,8 @@ typedef enum {
     LR_C_STREAM_CUT,
     LR_C_BUFFERED,              /* bodies buffered (Chunked Buffer) */
     LR_C_BUFFERED_FILE,         /* ... of which spilled to a file */
+    LR_C_QUOTA,                 /* 429: an upload budget was spent */
+    LR_C_QUOTA_STORE,           /* the quota store failed or timed out */
     LR_C_COUNT
 } lr_counter_e;
 
@@ -214,6 +219,7 @@ typedef struct {
     struct lr_buffer *buffer;   /* LengthRequiredChunked Buffer: the body
                                  * to buffer or buffered (lr_buffer.c),
                                  * NULL if none */
+    const struct lr_quota_refusal *quota; /* the spent budget of a 429 */
 } lr_body;
 
 /* The module's request_config, on a request some scope that may judge
@@ -322,6 +328,88 @@ void lr_count(const request_rec *r, lr_counter_e c);
 int lr_stats_post_config(apr_pool_t *ptemp, server_rec *s);
 int lr_stats_pre_mpm(apr_pool_t *p, ap_scoreboard_e sb_type);
 int lr_status_hook(request_rec *r, int flags);
+
+/*
+ * lr_quota.c: upload quotas (LengthRequiredQuota*, issue 12)
+ */
+
+/* The budget a 429 names, for the JSON error body. */
+typedef struct lr_quota_refusal {
+    const char *name;
+    apr_off_t size;             /* bytes per window */
+    apr_off_t remaining;        /* bytes left in this window */
+    apr_int64_t reset;          /* seconds until the window ends */
+} lr_quota_refusal;
+
+struct lr_quota_dir *lr_quota_merge(apr_pool_t *p,
+                                    const struct lr_quota_dir *base,
+                                    const struct lr_quota_dir *add);
+const char *lr_cmd_quota(cmd_parms *cmd, void *dconf, const char *args);
+const char *lr_cmd_quota_store(cmd_parms *cmd, void *dconf,
+                               const char *args);
+const char *lr_cmd_quota_entries(cmd_parms *cmd, void *dconf,
+                                 const char *arg);
+const char *lr_cmd_quota_headers(cmd_parms *cmd, void *dconf, int flag);
+int lr_quota_charge(request_rec *r, lr_mode_e mode, apr_off_t declared);
+int lr_quota_charge_buffered(request_rec *r, lr_mode_e mode,
+                             apr_off_t length);
+int lr_quota_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                        apr_pool_t *ptemp);
+int lr_quota_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s);
+int lr_quota_post_config(apr_pool_t *pconf, server_rec *s);
+void lr_quota_child_init(apr_pool_t *pchild, server_rec *s);
+int lr_quota_fixups(request_rec *r);
+void lr_quota_insert_filter(request_rec *r);
+extern ap_filter_rec_t *lr_quota_filter_handle;
+apr_status_t lr_quota_filter(ap_filter_t *f, apr_bucket_brigade *bb,
+                             ap_input_mode_t mode, apr_read_type_e block,
+                             apr_off_t readbytes);
+
+/* lr_quota_store.c: where the budgets are counted (shm, memcached,
+ * Redis), behind one interface.  Each reserve and refund is one atomic
+ * operation on the store.
+ */
+typedef enum {
+    LR_QS_OK = 0,               /* charged */
+    LR_QS_OVER,                 /* would pass the size: nothing charged */
+    LR_QS_ERROR                 /* the store failed or timed out */
+} lr_qs_result;
+
+typedef enum {
+    LR_STORE_SHM = 0,
+    LR_STORE_MEMCACHE,
+    LR_STORE_REDIS
+} lr_store_kind;
+
+typedef struct lr_quota_srv {
+    /* LengthRequiredQuotaStore and LengthRequiredQuotaEntries: read from
+     * the main server's only.
+     */
+    int store_set;
+    lr_store_kind kind;
+    const char *spec;           /* as written, for the log */
+    apr_array_header_t *hosts;  /* "host:port" strings */
+    apr_interval_time_t timeout;
+    int fail_closed;
+    int entries;                /* -1 unset */
+    /* Every budget declared in this virtual host's sections, for the
+     * startup checks against what the store can hold.
+     */
+    apr_array_header_t *budgets;    /* const struct lr_quota * */
+} lr_quota_srv;
+
+const char *lr_qstore_check(const lr_quota_srv *store, apr_off_t size);
+apr_status_t lr_qstore_init(apr_pool_t *pconf, server_rec *s,
+                            const lr_quota_srv *store, int used);
+void lr_qstore_child_init(apr_pool_t *pchild, server_rec *s);
+lr_qs_result lr_qstore_reserve(request_rec *r, const char *key,
+                               apr_off_t n, apr_off_t size,
+                               apr_int64_t window_end, apr_off_t *used);
+lr_qs_result lr_qstore_refund(request_rec *r, const char *key, apr_off_t n,
+                              apr_off_t size, apr_int64_t window_end,
+                              apr_off_t charged);
+int lr_qstore_fail_closed(void);
 
 #if defined(__GNUC__) && __GNUC__ >= 4
 #pragma GCC visibility pop

@@ -28,6 +28,8 @@
  *   lr_buffer.c   LengthRequiredChunked Buffer: bodies without a length
  *                 read whole, to a bound, before the handler
  *   lr_stats.c    counters in shared memory, shown by mod_status
+ *   lr_quota.c    upload quotas (LengthRequiredQuota*), with their stores
+ *                 in lr_quota_store.c
  *   lr_util.c     the pure parsers, which the fuzzers link alone
  *   lr_private.h  what they share
  *
@@ -41,6 +43,10 @@
  *   LengthRequiredStrict        On | Off               (server, vhost)
  *   LengthRequiredBufferMemory  size[K|M|G]            (server, vhost)
  *   LengthRequiredBufferDir     directory              (server, vhost)
+ *   LengthRequiredQuota         name size period [key] | name Off
+ *   LengthRequiredQuotaHeaders  On | Off
+ *   LengthRequiredQuotaStore    shm | memcache:... | redis:...  (server)
+ *   LengthRequiredQuotaEntries  n                      (server)
  */
 
 #include "lr_private.h"
@@ -165,6 +171,7 @@ static void *lr_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
             conf->from_htaccess = 1;
         }
     }
+    conf->quota = lr_quota_merge(p, base->quota, add->quota);
     return conf;
 }
 
@@ -196,6 +203,10 @@ static void *lr_merge_srv_config(apr_pool_t *p, void *basev, void *addv)
     sconf->buffer_memory = (add->buffer_memory != -1) ? add->buffer_memory
                                                       : base->buffer_memory;
     sconf->buffer_dir = add->buffer_dir ? add->buffer_dir : base->buffer_dir;
+    /* The budgets the host's own sections declare (lr_quota.c); the
+     * store is the main server's.
+     */
+    sconf->quota = add->quota;
     return sconf;
 }
 
@@ -467,6 +478,27 @@ static const command_rec lr_cmds[] = {
                   RSRC_CONF,
                   "Directory for the temporary files of buffered bodies "
                   "(default APR's temporary directory)"),
+    /* Upload quotas (lr_quota.c).  Budgets are the operator's: server
+     * config, vhost and sections (ACCESS_CONF), never .htaccess; the
+     * store and the table size are one per server (GLOBAL_ONLY checked
+     * in the handlers).
+     */
+    AP_INIT_RAW_ARGS("LengthRequiredQuota", lr_cmd_quota, NULL,
+                     RSRC_CONF | ACCESS_CONF,
+                     "name size[K|M|G|T] period[s|m|h|d] [key expression]: "
+                     "an upload budget charged from the declared length; "
+                     "or name Off"),
+    AP_INIT_FLAG("LengthRequiredQuotaHeaders", lr_cmd_quota_headers, NULL,
+                 RSRC_CONF | ACCESS_CONF,
+                 "On or Off: send RateLimit-Policy and RateLimit for the "
+                 "budget with the least left (default Off)"),
+    AP_INIT_RAW_ARGS("LengthRequiredQuotaStore", lr_cmd_quota_store, NULL,
+                     RSRC_CONF,
+                     "shm | memcache:host:port[,host:port...] | "
+                     "redis:host:port [timeout=duration] [fail=open|closed]"),
+    AP_INIT_TAKE1("LengthRequiredQuotaEntries", lr_cmd_quota_entries, NULL,
+                  RSRC_CONF,
+                  "Keys the shm quota store holds at once (default 10000)"),
     {NULL}
 };
 
@@ -488,7 +520,8 @@ static int lr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                      "LR00012: mod_length_required " LR_VERSION " loaded");
     }
     lr_strict_post_config(s);
-    if (lr_buffer_post_config(ptemp, s) != OK) {
+    if (lr_buffer_post_config(ptemp, s) != OK
+        || lr_quota_post_config(pconf, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     return lr_stats_post_config(ptemp, s);
@@ -539,6 +572,22 @@ static void lr_register_hooks(apr_pool_t *p)
     ap_hook_post_config(lr_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_mpm(lr_stats_pre_mpm, NULL, NULL, APR_HOOK_MIDDLE);
 
+    /* Upload quotas: the shm store's mutex is registered before the
+     * configuration is read (so "Mutex" can name it); check_config runs
+     * under "apachectl -t" too and refuses budgets the store cannot
+     * count; child_init reopens the mutex and connects the stores.
+     * Budgets keyed on the user are charged in fixups, after httpd's auth
+     * phases (FIRST: before anything there reads the body); the body is
+     * counted from just before the handler (insert_filter), for the
+     * refund of what never arrived.
+     */
+    ap_hook_pre_config(lr_quota_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_check_config(lr_quota_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(lr_quota_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(lr_quota_fixups, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_insert_filter(lr_quota_insert_filter, NULL, NULL,
+                          APR_HOOK_MIDDLE);
+
     /* mod_status calls this when it is loaded; without it we still count. */
     APR_OPTIONAL_HOOK(ap, status_hook, lr_status_hook, NULL, NULL,
                       APR_HOOK_MIDDLE);
@@ -565,6 +614,10 @@ static void lr_register_hooks(apr_pool_t *p)
     lr_spool_filter_handle =
         ap_register_input_filter(LR_SPOOL_FILTER, lr_spool_filter, NULL,
                                  AP_FTYPE_PROTOCOL - 2);
+    /* The quota's count of what arrived: placed as the count filter is. */
+    lr_quota_filter_handle =
+        ap_register_input_filter("LENGTH_REQUIRED_QUOTA", lr_quota_filter,
+                                 NULL, AP_FTYPE_PROTOCOL - 1);
     lr_json_filter_handle =
         ap_register_output_filter(LR_JSON_FILTER, lr_json_filter, NULL,
                                   AP_FTYPE_RESOURCE);
