@@ -158,6 +158,7 @@ static void *lr_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
 
     lr_merge_policy(&conf->merged, &base->merged, &add->merged);
     lr_merge_policy(&conf->trusted, &base->trusted, &add->trusted);
+    conf->quota = lr_quota_merge(p, base->quota, add->quota);
     conf->from_htaccess = 0;
     if (!base->from_htaccess && !add->from_htaccess) {
         /* The common case: no .htaccess value on either side. */
@@ -171,7 +172,6 @@ static void *lr_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
             conf->from_htaccess = 1;
         }
     }
-    conf->quota = lr_quota_merge(p, base->quota, add->quota);
     return conf;
 }
 
