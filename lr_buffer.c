@@ -474,7 +474,9 @@ int lr_buffer_body(request_rec *r, lr_body *body)
         /* Upload quotas: the length is known now, and charged like a
          * declared one before the handler runs.
          */
-        status = lr_quota_charge_buffered(r, b->mode, b->length);
+        status = lr_quota_anywhere
+                 ? lr_quota_charge_buffered(r, b->mode, b->length)
+                 : DECLINED;
         if (status != DECLINED && status != OK) {
             b->state = LR_BUF_FAILED;
             apr_brigade_cleanup(b->spool);

@@ -388,12 +388,16 @@ static int lr_judge(request_rec *r, const lr_policy *p, int counted)
      */
     cl = apr_table_get(r->headers_in, "Content-Length");
     if (cl) {
+        if (!cap && !lr_quota_anywhere) {
+            return DECLINED;
+        }
         declared = lr_length_value(cl);
         if (cap && declared > cap) {
             return lr_verdict(r, p->mode, LR_REASON_TOO_LARGE, declared, cap);
         }
         /* Upload quotas (lr_quota.c): the declared length is charged. */
-        return lr_quota_charge(r, p->mode, declared);
+        return lr_quota_anywhere ? lr_quota_charge(r, p->mode, declared)
+                                 : DECLINED;
     }
     if (apr_table_get(r->headers_in, "Transfer-Encoding")) {
         /* Buffer: read whole later, in fixups (lr_buffer.c); without a
@@ -410,7 +414,8 @@ static int lr_judge(request_rec *r, const lr_policy *p, int counted)
             lr_count_body(r, p->mode, cap);
         }
         /* Upload quotas (lr_quota.c): charged as the body arrives. */
-        return lr_quota_charge(r, p->mode, -1);
+        return lr_quota_anywhere ? lr_quota_charge(r, p->mode, -1)
+                                 : DECLINED;
     }
     return lr_verdict(r, p->mode, LR_REASON_MISSING, -1, cap);
 }

@@ -350,6 +350,7 @@ const char *lr_cmd_quota_store(cmd_parms *cmd, void *dconf,
 const char *lr_cmd_quota_entries(cmd_parms *cmd, void *dconf,
                                  const char *arg);
 const char *lr_cmd_quota_headers(cmd_parms *cmd, void *dconf, int flag);
+extern int lr_quota_anywhere;
 int lr_quota_charge(request_rec *r, lr_mode_e mode, apr_off_t declared);
 int lr_quota_charge_buffered(request_rec *r, lr_mode_e mode,
                              apr_off_t length);

@@ -258,6 +258,7 @@ const char *lr_cmd_quota(cmd_parms *cmd, void *dconf, const char *args)
     if (err) {
         return err;
     }
+    lr_quota_anywhere = 1;
     if (!*name || !*size) {
         return apr_psprintf(cmd->pool, "%s: takes a name, a size, a period "
                             "and an optional key (or a name and Off)",
@@ -444,9 +445,16 @@ const char *lr_cmd_quota_store(cmd_parms *cmd, void *dconf,
  * Startup
  */
 
+/* Whether the configuration being read (or in use) declares any budget:
+ * where none does, the per-request hooks of quotas return at once.  Reset
+ * before each reading of the configuration, set by the directive.
+ */
+int lr_quota_anywhere;
+
 int lr_quota_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                         apr_pool_t *ptemp)
 {
+    lr_quota_anywhere = 0;
     /* The shm store's lock; operators may choose its mechanism with
      * "Mutex ... length-required-quota".
      */
@@ -859,7 +867,7 @@ int lr_quota_fixups(request_rec *r)
     lr_quota_state *st = NULL;
     int rv;
 
-    if (r->main || r->prev) {
+    if (!lr_quota_anywhere || r->main || r->prev) {
         return DECLINED;
     }
     apr_pool_userdata_get((void **)&st, LR_QUOTA_STATE, r->pool);
@@ -882,7 +890,7 @@ void lr_quota_insert_filter(request_rec *r)
 {
     lr_quota_state *st = NULL;
 
-    if (r->main) {
+    if (!lr_quota_anywhere || r->main) {
         return;
     }
     apr_pool_userdata_get((void **)&st, LR_QUOTA_STATE, r->pool);
