@@ -28,6 +28,7 @@ our @EXPORT = (qw(
     $ROOT $BENCH $TMP $MODULE_SO $DOCROOT $BODY1K
     setup spawn_reader run_cmd reap slurp spew work_dir
     make_instance start_instance start_side stop_instance url_of machine
+    alloc_port port_open
 ), @LRBench::Report::EXPORT, @LRBench::Load::EXPORT);
 
 our $ROOT   = abs_path(dirname(abs_path(__FILE__)) . '/../..');
@@ -229,6 +230,9 @@ sub setup {
 # Instances
 # ---------------------------------------------------------------------------
 
+# A free port in the range, never the same one twice in a run: for an
+# instance (make_instance takes one itself) or a process it depends on,
+# such as memcached or redis-server started with start_side.
 my %PORT_TAKEN;
 sub alloc_port {
     for my $p ($PORT_LO .. $PORT_HI) {
@@ -241,6 +245,14 @@ sub alloc_port {
         return $p;
     }
     die "bench: no free port in 127.0.0.1:$PORT_LO-$PORT_HI\n";
+}
+
+# Whether something accepts connections on 127.0.0.1:$port.
+sub port_open {
+    my ($port) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                  Proto => 'tcp', Timeout => 1);
+    return $s && close $s;
 }
 
 # A directory under the temporary one that the servers may write in (when
@@ -334,10 +346,7 @@ sub start_instance {
     my @cmd = $a{wrap} ? (@{$a{wrap}}, $APACHE, '-X', '-f', $inst->{conf})
                        : ($APACHE, '-f', $inst->{conf}, '-D', 'FOREGROUND');
     my $ready = $a{wrap} ? sub { -s "$inst->{dir}/httpd.pid" && sleep 0.5 }
-        : sub { my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-                                              PeerPort => $inst->{port},
-                                              Proto => 'tcp', Timeout => 1);
-                return $s && close $s };
+                         : sub { port_open($inst->{port}) };
     $inst->{pid} = start_side("instance '$inst->{name}'", $inst->{dir}, \@cmd,
                               $ready, setuid => $a{wrap},
                               timeout => $a{wrap} ? 120 : 30,
