@@ -6,8 +6,8 @@ package LRBench;
 # everything the script started whatever way it ends, and, exported from
 # here too, the load generators (wrk, ab, h2load: LRBench/Load.pm) and the
 # statistics and the result table (LRBench/Report.pm).  bench/run,
-# bench/callgrind, bench/restart-under-load and bench/buffer use it, so
-# none of them has a launcher of its own.
+# bench/callgrind, bench/restart-under-load, bench/buffer and bench/quota
+# use it, so none of them has a launcher of its own.
 use strict;
 use warnings;
 no warnings qw(exec);   # the lines after an exec report its failure
