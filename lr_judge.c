@@ -563,6 +563,10 @@ int lr_fixups(request_rec *r)
     if (r->main) {
         return DECLINED;
     }
+    /* Budgets keyed on the authenticated user: httpd knows the user now. */
+    if (lr_quota_anywhere && (rv = lr_quota_fixups(r)) != DECLINED) {
+        return rv;
+    }
     rq = ap_get_module_config(r->request_config, &length_required_module);
     if (rq && rq->body && lr_fixups_body(r, rq)) {
         return DECLINED;

@@ -576,15 +576,14 @@ static void lr_register_hooks(apr_pool_t *p)
      * configuration is read (so "Mutex" can name it); check_config runs
      * under "apachectl -t" too and refuses budgets the store cannot
      * count; child_init reopens the mutex and connects the stores.
-     * Budgets keyed on the user are charged in fixups, after httpd's auth
-     * phases (FIRST: before anything there reads the body); the body is
-     * counted from just before the handler (insert_filter), for the
-     * refund of what never arrived.
+     * Budgets keyed on the user are charged by lr_fixups, after httpd's
+     * auth phases and before the body is read; the body is counted from
+     * just before the handler (insert_filter), for the refund of what
+     * never arrived.
      */
     ap_hook_pre_config(lr_quota_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(lr_quota_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(lr_quota_child_init, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_fixups(lr_quota_fixups, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_insert_filter(lr_quota_insert_filter, NULL, NULL,
                           APR_HOOK_MIDDLE);
 
