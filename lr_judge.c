@@ -172,6 +172,19 @@ int lr_refuse(request_rec *r, lr_reason_e reason, apr_off_t declared,
     return lr_reasons[reason].status;
 }
 
+/* What LengthRequired LogOnly does with a request it would have refused,
+ * whichever feature would have refused it, before the log line: the
+ * note, the environment variable, the counter.
+ */
+void lr_would_mark(request_rec *r, lr_reason_e reason)
+{
+    const char *token = lr_reasons[reason].token;
+
+    apr_table_setn(r->notes, LR_NOTE, token);
+    apr_table_setn(r->subprocess_env, LR_ENV, token);
+    lr_count(r, LR_C_WOULD);
+}
+
 /* LengthRequired LogOnly: what would have been refused is noted, set in
  * the environment and logged as a warning; the request goes on.
  */
@@ -180,9 +193,7 @@ void lr_would_refuse(request_rec *r, lr_reason_e reason,
 {
     const lr_reason_info *ri = &lr_reasons[reason];
 
-    apr_table_setn(r->notes, LR_NOTE, ri->token);
-    apr_table_setn(r->subprocess_env, LR_ENV, ri->token);
-    lr_count(r, LR_C_WOULD);
+    lr_would_mark(r, reason);
     ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                   "LR00002: would refuse %s %s with %d, reason %s%s "
                   "(LengthRequired LogOnly)", r->method, r->uri, ri->status,

@@ -286,6 +286,7 @@ lr_req *lr_req_get(request_rec *r);
 lr_body *lr_body_get(request_rec *r);
 int lr_refuse(request_rec *r, lr_reason_e reason, apr_off_t declared,
               apr_off_t cap, const char *what);
+void lr_would_mark(request_rec *r, lr_reason_e reason);
 void lr_would_refuse(request_rec *r, lr_reason_e reason,
                      apr_off_t declared, apr_off_t cap);
 

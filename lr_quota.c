@@ -709,9 +709,7 @@ static int lr_quota_apply(request_rec *r, lr_quota_state *st, int late)
         if (st->declared > q->size) {
             /* Can never fit in this budget: 413, not 429. */
             if (st->mode == LR_MODE_LOGONLY) {
-                apr_table_setn(r->notes, LR_NOTE, "too-large");
-                apr_table_setn(r->subprocess_env, LR_ENV, "too-large");
-                lr_count(r, LR_C_WOULD);
+                lr_would_mark(r, LR_REASON_TOO_LARGE);
                 ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                               "LR00049: would refuse %s %s with 413, reason "
                               "too-large (declared %" APR_OFF_T_FMT " bytes, "
@@ -760,9 +758,7 @@ static int lr_quota_apply(request_rec *r, lr_quota_state *st, int late)
                 /* Not charged, as a refusal would not be; the other
                  * budgets are charged as they would be.
                  */
-                apr_table_setn(r->notes, LR_NOTE, "quota");
-                apr_table_setn(r->subprocess_env, LR_ENV, "quota");
-                lr_count(r, LR_C_WOULD);
+                lr_would_mark(r, LR_REASON_QUOTA);
                 ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                               "LR00042: would refuse %s %s with 429, "
                               "reason quota (budget %s of %" APR_OFF_T_FMT
@@ -954,9 +950,7 @@ static apr_status_t lr_quota_stream_charge(request_rec *r,
             }
             if (st->mode == LR_MODE_LOGONLY) {
                 st->stream_done = 1;
-                apr_table_setn(r->notes, LR_NOTE, "quota");
-                apr_table_setn(r->subprocess_env, LR_ENV, "quota");
-                lr_count(r, LR_C_WOULD);
+                lr_would_mark(r, LR_REASON_QUOTA);
                 ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                               "LR00048: would refuse %s %s, reason quota "
                               "(streamed body passed budget %s of %"
