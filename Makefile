@@ -17,7 +17,7 @@ MODULE  = mod_length_required
 SO      = .libs/$(MODULE).so
 # The module file first: apxs names the .so after it.
 SRCS    = $(MODULE).c lr_judge.c lr_strict.c lr_errbody.c lr_stats.c lr_util.c \
-          lr_buffer.c lr_quota.c lr_quota_store.c
+          lr_buffer.c lr_quota.c lr_quota_conf.c lr_quota_store.c
 # Redis is reached through hiredis (libhiredis-dev).
 LIBS    = -lhiredis
 HDRS    = lr_private.h

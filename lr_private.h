@@ -28,6 +28,7 @@
 #include "http_log.h"
 #include "util_filter.h"
 #include "scoreboard.h"
+#include "ap_expr.h"
 
 /* Every file logs as the module, so "LogLevel length_required:info"
  * applies to all of them.
@@ -333,6 +334,26 @@ int lr_status_hook(request_rec *r, int flags);
 /*
  * lr_quota.c: upload quotas (LengthRequiredQuota*, issue 12)
  */
+
+/* One LengthRequiredQuota line. */
+typedef struct lr_quota {
+    const char *name;
+    apr_off_t size;             /* bytes per window */
+    apr_int64_t period;         /* seconds */
+    const ap_expr_info_t *key;  /* NULL with off */
+    const char *key_text;
+    int off;                    /* "name Off": removes the inherited one */
+    int after_auth;             /* the key names the authenticated user:
+                                 * charged in fixups, after httpd's auth */
+} lr_quota;
+
+/* The quotas of a scope: every budget in force (after a merge), or what
+ * the scope's own lines add, replace and remove (before it).
+ */
+typedef struct lr_quota_dir {
+    apr_array_header_t *quotas; /* lr_quota *, or NULL */
+    int headers;                /* LengthRequiredQuotaHeaders, -1 unset */
+} lr_quota_dir;
 
 /* The budget a 429 names, for the JSON error body. */
 typedef struct lr_quota_refusal {

@@ -28,8 +28,9 @@
  *   lr_buffer.c   LengthRequiredChunked Buffer: bodies without a length
  *                 read whole, to a bound, before the handler
  *   lr_stats.c    counters in shared memory, shown by mod_status
- *   lr_quota.c    upload quotas (LengthRequiredQuota*), with their stores
- *                 in lr_quota_store.c
+ *   lr_quota.c    upload quotas charged per request, with their
+ *                 configuration in lr_quota_conf.c and their stores in
+ *                 lr_quota_store.c
  *   lr_util.c     the pure parsers, which the fuzzers link alone
  *   lr_private.h  what they share
  *

@@ -1,0 +1,470 @@
+/* Copyright 2026 The mod_length_required authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may
+ * not use this file except in compliance with the License.  You may obtain
+ * a copy of the License in the LICENSE file at the top of this source tree
+ * or at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+/*
+ * lr_quota_conf.c: the configuration of upload quotas: the
+ * LengthRequiredQuota* directives, the merge of budgets across scopes, and
+ * their checks and set-up at startup (lr_quota.c charges them per
+ * request, lr_quota_store.c counts them).
+ */
+
+#include "lr_private.h"
+#include "ap_expr.h"
+#include "http_core.h"
+#include "util_mutex.h"
+
+#define LR_QUOTA_NAME_MAX   64
+#define LR_QUOTA_PERIOD_MAX (31 * 86400)
+
+/*
+ * Configuration
+ */
+
+struct lr_quota_dir *lr_quota_merge(apr_pool_t *p,
+                                    const struct lr_quota_dir *base,
+                                    const struct lr_quota_dir *add)
+{
+    lr_quota_dir *out;
+    int i, j;
+
+    if (!add) {
+        return (struct lr_quota_dir *)base;
+    }
+    if (!base || ((!base->quotas || !base->quotas->nelts)
+                  && (add->headers != -1 || base->headers == -1))) {
+        /* Nothing to inherit (the common case, and <Location> sections
+         * are merged on every request): add's list as it is, once it has
+         * no "Off" entry left to apply.
+         */
+        int offs = 0;
+
+        for (i = 0; add->quotas && i < add->quotas->nelts; i++) {
+            offs += APR_ARRAY_IDX(add->quotas, i, lr_quota *)->off;
+        }
+        if (!offs) {
+            return (struct lr_quota_dir *)add;
+        }
+        if (!base) {
+            base = add;
+            add = NULL;
+        }
+    }
+    out = apr_palloc(p, sizeof(*out));
+    out->headers = (add && add->headers != -1) ? add->headers : base->headers;
+    out->quotas = apr_array_make(p, 4, sizeof(lr_quota *));
+    /* Replace by name, "Off" removes: what base has that add does not
+     * name, then add's own (an "Off" entry is dropped here, so a merged
+     * list holds only budgets in force).
+     */
+    if (base->quotas) {
+        for (i = 0; i < base->quotas->nelts; i++) {
+            lr_quota *bq = APR_ARRAY_IDX(base->quotas, i, lr_quota *);
+            int named = 0;
+
+            if (add && add->quotas) {
+                for (j = 0; j < add->quotas->nelts; j++) {
+                    if (!strcmp(APR_ARRAY_IDX(add->quotas, j,
+                                              lr_quota *)->name, bq->name)) {
+                        named = 1;
+                        break;
+                    }
+                }
+            }
+            if (!named && !bq->off) {
+                APR_ARRAY_PUSH(out->quotas, lr_quota *) = bq;
+            }
+        }
+    }
+    if (add && add->quotas) {
+        for (j = 0; j < add->quotas->nelts; j++) {
+            lr_quota *aq = APR_ARRAY_IDX(add->quotas, j, lr_quota *);
+            if (!aq->off) {
+                APR_ARRAY_PUSH(out->quotas, lr_quota *) = aq;
+            }
+        }
+    }
+    return out;
+}
+
+static lr_quota_dir *lr_quota_dir_get(cmd_parms *cmd, lr_dir_conf *conf)
+{
+    if (!conf->quota) {
+        conf->quota = apr_pcalloc(cmd->pool, sizeof(*conf->quota));
+        conf->quota->headers = -1;
+    }
+    return conf->quota;
+}
+
+static lr_quota_srv *lr_quota_srv_get(server_rec *s, apr_pool_t *p)
+{
+    lr_srv_conf *sconf = ap_get_module_config(s->module_config,
+                                              &length_required_module);
+
+    if (!sconf->quota) {
+        sconf->quota = apr_pcalloc(p, sizeof(*sconf->quota));
+        sconf->quota->entries = -1;
+        sconf->quota->timeout = -1;
+        sconf->quota->budgets = apr_array_make(p, 4, sizeof(lr_quota *));
+    }
+    return sconf->quota;
+}
+
+/* A budget's name: a word that also reads well in a store key. */
+static int lr_quota_name_ok(const char *s)
+{
+    const char *p;
+
+    for (p = s; *p; p++) {
+        if (!apr_isalnum(*p) && *p != '_' && *p != '-' && *p != '.') {
+            return 0;
+        }
+    }
+    return p > s && p - s <= LR_QUOTA_NAME_MAX;
+}
+
+/* A size as LengthRequiredMaxBody takes it, plus T; at least one byte. */
+static int lr_quota_size(apr_pool_t *p, const char *arg, apr_off_t *size)
+{
+    apr_size_t len = strlen(arg);
+
+    if (len > 1 && (arg[len - 1] == 'T' || arg[len - 1] == 't')) {
+        const char *digits = apr_pstrmemdup(p, arg, len - 1);
+        apr_off_t v;
+
+        if (!apr_isdigit(digits[len - 2]) || !lr_parse_size(digits, &v)
+            || v > APR_INT64_MAX / (APR_INT64_C(1) << 40)) {
+            return 0;
+        }
+        *size = v << 40;
+    }
+    else if (!lr_parse_size(arg, size)) {
+        return 0;
+    }
+    return *size > 0;
+}
+
+/* A whole number with s, m, h or d (a bare number is seconds). */
+static int lr_quota_period(const char *arg, apr_int64_t *secs)
+{
+    apr_int64_t v = 0, mult = 1;
+    const char *p = arg;
+
+    if (!apr_isdigit(*p)) {
+        return 0;
+    }
+    for (; apr_isdigit(*p); p++) {
+        if (v > LR_QUOTA_PERIOD_MAX) {
+            return 0;
+        }
+        v = v * 10 + (*p - '0');
+    }
+    switch (*p) {
+    case '\0':          break;
+    case 's':           p++; break;
+    case 'm':           mult = 60; p++; break;
+    case 'h':           mult = 3600; p++; break;
+    case 'd':           mult = 86400; p++; break;
+    default:            return 0;
+    }
+    if (*p || v < 1 || v > LR_QUOTA_PERIOD_MAX / mult) {
+        return 0;
+    }
+    *secs = v * mult;
+    return 1;
+}
+
+/* LengthRequiredQuota name size period [key] | name Off */
+const char *lr_cmd_quota(cmd_parms *cmd, void *dconf, const char *args)
+{
+    const char *name = ap_getword_conf(cmd->temp_pool, &args);
+    const char *size = ap_getword_conf(cmd->temp_pool, &args);
+    const char *period = ap_getword_conf(cmd->temp_pool, &args);
+    const char *key = ap_getword_conf(cmd->temp_pool, &args);
+    const char *extra = ap_getword_conf(cmd->temp_pool, &args);
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_HTACCESS);
+    lr_quota_dir *qd;
+    lr_quota *q;
+
+    if (err) {
+        return err;
+    }
+    lr_quota_anywhere = 1;
+    if (!*name || !*size) {
+        return apr_psprintf(cmd->pool, "%s: takes a name, a size, a period "
+                            "and an optional key (or a name and Off)",
+                            cmd->cmd->name);
+    }
+    if (!lr_quota_name_ok(name)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid budget "
+                            "name; use 1 to %d letters, digits, '_', '-' "
+                            "or '.'", cmd->cmd->name, name,
+                            LR_QUOTA_NAME_MAX);
+    }
+    q = apr_pcalloc(cmd->pool, sizeof(*q));
+    q->name = apr_pstrdup(cmd->pool, name);
+    if (!strcasecmp(size, "Off")) {
+        if (*period) {
+            return apr_psprintf(cmd->pool, "%s: '%s Off' takes nothing "
+                                "more, not '%s'", cmd->cmd->name, name,
+                                period);
+        }
+        q->off = 1;
+    }
+    else {
+        if (!lr_quota_size(cmd->temp_pool, size, &q->size)) {
+            return apr_psprintf(cmd->pool, "%s: '%s' is not a valid size; "
+                                "use a whole number of bytes above 0, "
+                                "optionally followed by K, M, G or T "
+                                "(powers of 1024)", cmd->cmd->name, size);
+        }
+        if (!*period) {
+            return apr_psprintf(cmd->pool, "%s: budget '%s' has no period; "
+                                "give one such as 3600, 60m, 1h or 1d",
+                                cmd->cmd->name, name);
+        }
+        if (!lr_quota_period(period, &q->period)) {
+            return apr_psprintf(cmd->pool, "%s: '%s' is not a valid period; "
+                                "use a whole number followed by s, m, h or "
+                                "d (a bare number is seconds), from 1s to "
+                                "31d", cmd->cmd->name, period);
+        }
+        if (*extra) {
+            return apr_psprintf(cmd->pool, "%s: '%s' is one argument too "
+                                "many; quote the key expression if it has "
+                                "spaces", cmd->cmd->name, extra);
+        }
+        q->key_text = apr_pstrdup(cmd->pool, *key ? key : "%{REMOTE_ADDR}");
+        q->key = ap_expr_parse_cmd(cmd, q->key_text,
+                                   AP_EXPR_FLAG_STRING_RESULT
+                                   | AP_EXPR_FLAG_DONT_VARY, &err, NULL);
+        if (err) {
+            return apr_psprintf(cmd->pool, "%s: '%s' is not a valid key "
+                                "expression: %s", cmd->cmd->name,
+                                q->key_text, err);
+        }
+        /* httpd knows the user only after its auth phases, which run
+         * after header_parser: such budgets are charged in fixups.
+         */
+        q->after_auth = ap_strstr_c(q->key_text, "REMOTE_USER") != NULL
+                        || ap_strstr_c(q->key_text, "AUTH_TYPE") != NULL;
+        APR_ARRAY_PUSH(lr_quota_srv_get(cmd->server, cmd->pool)->budgets,
+                       lr_quota *) = q;
+    }
+    qd = lr_quota_dir_get(cmd, dconf);
+    if (!qd->quotas) {
+        qd->quotas = apr_array_make(cmd->pool, 2, sizeof(lr_quota *));
+    }
+    APR_ARRAY_PUSH(qd->quotas, lr_quota *) = q;
+    return NULL;
+}
+
+const char *lr_cmd_quota_headers(cmd_parms *cmd, void *dconf, int flag)
+{
+    lr_quota_dir_get(cmd, dconf)->headers = flag;
+    return NULL;
+}
+
+const char *lr_cmd_quota_entries(cmd_parms *cmd, void *dconf,
+                                 const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    lr_quota_srv *qs;
+    char *end;
+    apr_int64_t n;
+
+    if (err) {
+        return err;
+    }
+    qs = lr_quota_srv_get(cmd->server, cmd->pool);
+    n = apr_strtoi64(arg, &end, 10);
+    if (!apr_isdigit(*arg) || *end || n < 1 || n > 10000000) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid number of "
+                            "entries; use a whole number from 1 to 10000000",
+                            cmd->cmd->name, arg);
+    }
+    qs->entries = (int)n;
+    return NULL;
+}
+
+/* LengthRequiredQuotaStore shm | memcache:host:port[,host:port...] |
+ * redis:host:port [timeout=duration] [fail=open|closed]
+ */
+const char *lr_cmd_quota_store(cmd_parms *cmd, void *dconf,
+                               const char *args)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    const char *store, *word;
+    lr_quota_srv *qs;
+
+    if (err) {
+        return err;
+    }
+    qs = lr_quota_srv_get(cmd->server, cmd->pool);
+    store = ap_getword_conf(cmd->pool, &args);
+    qs->spec = store;
+    qs->hosts = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    if (!strcasecmp(store, "shm")) {
+        qs->kind = LR_STORE_SHM;
+    }
+    else if (!strncasecmp(store, "memcache:", 9)
+             || !strncasecmp(store, "redis:", 6)) {
+        int redis = (store[0] == 'r' || store[0] == 'R');
+        char *list = apr_pstrdup(cmd->temp_pool, store + (redis ? 6 : 9));
+        char *last, *hp;
+
+        qs->kind = redis ? LR_STORE_REDIS : LR_STORE_MEMCACHE;
+        for (hp = apr_strtok(list, ",", &last); hp;
+             hp = apr_strtok(NULL, ",", &last)) {
+            char *host, *scope;
+            apr_port_t port = 0;
+
+            if (apr_parse_addr_port(&host, &scope, &port, hp, cmd->temp_pool)
+                != APR_SUCCESS || !host || !port || scope) {
+                return apr_psprintf(cmd->pool, "%s: '%s' in '%s' is not a "
+                                    "valid host:port", cmd->cmd->name, hp,
+                                    store);
+            }
+            APR_ARRAY_PUSH(qs->hosts, const char *) =
+                apr_psprintf(cmd->pool, "%s:%u", host, port);
+        }
+        if (qs->hosts->nelts == 0 || (redis && qs->hosts->nelts > 1)
+            || store[strlen(store) - 1] == ','
+            || ap_strstr_c(store, ",,") || ap_strchr_c(store, ':')[1] == ',') {
+            return apr_psprintf(cmd->pool, "%s: '%s' does not name %s",
+                                cmd->cmd->name, store,
+                                redis ? "one redis:host:port"
+                                      : "memcache:host:port[,host:port...]");
+        }
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid store; use "
+                            "shm, memcache:host:port[,host:port...] or "
+                            "redis:host:port", cmd->cmd->name, store);
+    }
+    while (*(word = ap_getword_conf(cmd->temp_pool, &args))) {
+        if (!strncasecmp(word, "timeout=", 8)) {
+            apr_interval_time_t t;
+
+            if (ap_timeout_parameter_parse(word + 8, &t, "ms") != APR_SUCCESS
+                || !apr_isdigit(word[8]) || t < 1000
+                || t > apr_time_from_sec(10)) {
+                return apr_psprintf(cmd->pool, "%s: '%s' is not a valid "
+                                    "timeout; use e.g. timeout=100ms or "
+                                    "timeout=1s, from 1ms to 10s",
+                                    cmd->cmd->name, word);
+            }
+            qs->timeout = t;
+        }
+        else if (!strcasecmp(word, "fail=open")) {
+            qs->fail_closed = 0;
+        }
+        else if (!strcasecmp(word, "fail=closed")) {
+            qs->fail_closed = 1;
+        }
+        else {
+            return apr_psprintf(cmd->pool, "%s: '%s' is not a valid option; "
+                                "use timeout=duration, fail=open or "
+                                "fail=closed", cmd->cmd->name, word);
+        }
+    }
+    qs->store_set = 1;
+    return NULL;
+}
+
+/*
+ * Startup
+ */
+
+/* Whether the configuration being read (or in use) declares any budget:
+ * where none does, the per-request hooks of quotas return at once.  Reset
+ * before each reading of the configuration, set by the directive.
+ */
+int lr_quota_anywhere;
+
+int lr_quota_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
+                        apr_pool_t *ptemp)
+{
+    lr_quota_anywhere = 0;
+    /* The shm store's lock; operators may choose its mechanism with
+     * "Mutex ... length-required-quota".
+     */
+    return ap_mutex_register(pconf, "length-required-quota", NULL,
+                             APR_LOCK_DEFAULT, 0) == APR_SUCCESS
+           ? OK : HTTP_INTERNAL_SERVER_ERROR;
+}
+
+static const lr_quota_srv *lr_quota_main_store(server_rec *s)
+{
+    const lr_srv_conf *sconf = ap_get_module_config(s->module_config,
+                                                    &length_required_module);
+    static const lr_quota_srv dflt = {0, LR_STORE_SHM, "shm", NULL, -1, 0,
+                                      -1, NULL};
+
+    return (sconf->quota && sconf->quota->store_set) ? sconf->quota : &dflt;
+}
+
+/* check_config runs under "apachectl -t" too: every budget must fit what
+ * the store can count.
+ */
+int lr_quota_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s)
+{
+    const lr_quota_srv *store = lr_quota_main_store(s);
+    server_rec *vs;
+    int i;
+
+    for (vs = s; vs; vs = vs->next) {
+        const lr_srv_conf *sconf =
+            ap_get_module_config(vs->module_config, &length_required_module);
+
+        if (!sconf->quota) {
+            continue;
+        }
+        for (i = 0; i < sconf->quota->budgets->nelts; i++) {
+            const lr_quota *q = APR_ARRAY_IDX(sconf->quota->budgets, i,
+                                              const lr_quota *);
+            const char *why = lr_qstore_check(store, q->size);
+
+            if (why) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, vs,
+                             "LR00040: LengthRequiredQuota %s: size %"
+                             APR_OFF_T_FMT " is more than %s",
+                             q->name, q->size, why);
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+    }
+    return OK;
+}
+
+int lr_quota_post_config(apr_pool_t *pconf, server_rec *s)
+{
+    server_rec *vs;
+    int used = 0;
+
+    for (vs = s; vs; vs = vs->next) {
+        const lr_srv_conf *sconf =
+            ap_get_module_config(vs->module_config, &length_required_module);
+        if (sconf->quota && sconf->quota->budgets->nelts) {
+            used = 1;
+        }
+    }
+    return lr_qstore_init(pconf, s, lr_quota_main_store(s), used)
+           == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
+}
+
+void lr_quota_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    lr_qstore_child_init(pchild, s);
+}
