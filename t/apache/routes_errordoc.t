@@ -17,7 +17,7 @@ use Apache::TestUtil;
 use LRTest qw(:all);
 use LRRoutes qw(:all);
 
-plan tests => 3 * 29;
+plan tests => 3 * 30;
 
 my $BIG = 200_000;
 
@@ -86,21 +86,7 @@ for my $kind (@kinds) {
         ok t_cmp($res->{body}, qr/^LR-ROUTES-RECORD status=$status /,
                  'the body is what the error document CGI printed');
         ok t_cmp($x->{eof}, 1, 'and the server closed the connection');
-        my @runs = runs_after($tag);
-        my @doc = grep { $_->{script} =~ m{^/rt-doc-cgi} } @runs;
-        ok t_cmp(starts(@doc), 1, 'the error document CGI ran once');
-        my ($end) = grep { $_->{what} ne 'start' } @doc;
-        $end ||= { map { $_ => 'none' } qw(method status cl te read) };
-        ok t_cmp("$end->{method} $end->{status}", "GET $status",
-                 "as a GET with REDIRECT_STATUS=$status");
-        ok t_cmp($end->{cl}, '-',
-                 'with no CONTENT_LENGTH: the refused body is not its body');
-        ok t_cmp($end->{te}, '-', 'and no HTTP_TRANSFER_ENCODING either');
-        ok t_cmp($end->{read}, 0,
-                 'and it read 0 bytes from stdin (of the '
-                 . ($name eq 'missing' ? 0 : $BIG) . ' sent)');
-        ok t_cmp(scalar(grep { $_->{script} =~ m{^/rt-ed-} } @runs), 0,
-                 'the refused request\'s own CGI never ran');
+        errdoc_handler_got_nothing($tag, 'cgi', $status, $name eq 'missing' ? 0 : $BIG);
     }
 
     # A local URL proxied to lr_routes_backend: the backend is sent a GET
@@ -115,18 +101,7 @@ for my $kind (@kinds) {
         ok t_cmp($res->{body}, qr/^LR-ROUTES-RECORD /,
                  'the body is what the backend answered');
         ok t_cmp($x->{eof}, 1, 'and the server closed the connection');
-        my @runs = runs_after($tag);
-        my @backend = grep { $_->{script} =~ m{^/rec} } @runs;
-        ok t_cmp(starts(@backend), 1, 'the backend ran once');
-        my ($end) = grep { $_->{what} ne 'start' } @backend;
-        $end ||= { map { $_ => 'none' } qw(method cl te read) };
-        ok t_cmp($end->{method}, 'GET', 'and was sent a GET');
-        ok t_cmp($end->{cl}, '-', 'with no Content-Length');
-        ok t_cmp("$end->{te} $end->{read}", '- 0',
-                 'no Transfer-Encoding and no body bytes (of the '
-                 . ($name eq 'missing' ? 0 : $BIG) . ' sent)');
-        ok t_cmp(scalar(grep { $_->{script} =~ m{^/rt-ed-} } @runs), 0,
-                 'the refused request\'s own CGI never ran');
+        errdoc_handler_got_nothing($tag, 'proxy', $status, $name eq 'missing' ? 0 : $BIG);
     }
 
     # A remote URL: httpd answers 302 to it and reads nothing.

@@ -16,7 +16,7 @@ use Apache::TestUtil;
 use LRTest qw(:all);
 use LRRoutes qw(:all);
 
-plan tests => 1 + 3 * 28;
+plan tests => 1 + 3 * 29;
 
 my $BIG = 200_000;
 
@@ -61,20 +61,7 @@ for my $kind (@kinds) {
         ok t_cmp($res->{http2}, 1, 'the exchange was HTTP/2');
         ok t_cmp($res->{out}, qr/LR-ROUTES-RECORD status=$status /,
                  'the body is what the error document CGI printed');
-        my @runs = runs_after($tag);
-        my @doc = grep { $_->{script} =~ m{^/rt-doc-cgi} } @runs;
-        ok t_cmp(starts(@doc), 1, 'the error document CGI ran once');
-        my ($end) = grep { $_->{what} ne 'start' } @doc;
-        $end ||= { map { $_ => 'none' } qw(method status cl te read) };
-        ok t_cmp("$end->{method} $end->{status}", "GET $status",
-                 "as a GET with REDIRECT_STATUS=$status");
-        ok t_cmp($end->{cl}, '-',
-                 'with no CONTENT_LENGTH: the refused body is not its body');
-        ok t_cmp($end->{te}, '-', 'and no HTTP_TRANSFER_ENCODING either');
-        ok t_cmp($end->{read}, 0,
-                 "and it read 0 bytes from stdin (of the $sent sent)");
-        ok t_cmp(scalar(grep { $_->{script} =~ m{^/rt-ed-} } @runs), 0,
-                 'the refused request\'s own CGI never ran');
+        errdoc_handler_got_nothing($tag, 'cgi', $status, $sent);
     }
 
     {
@@ -86,17 +73,7 @@ for my $kind (@kinds) {
         ok t_cmp($res->{http2}, 1, 'the exchange was HTTP/2');
         ok t_cmp($res->{out}, qr/LR-ROUTES-RECORD /,
                  'the body is what the backend answered');
-        my @runs = runs_after($tag);
-        my @backend = grep { $_->{script} =~ m{^/rec} } @runs;
-        ok t_cmp(starts(@backend), 1, 'the backend ran once');
-        my ($end) = grep { $_->{what} ne 'start' } @backend;
-        $end ||= { map { $_ => 'none' } qw(method cl te read) };
-        ok t_cmp($end->{method}, 'GET', 'and was sent a GET');
-        ok t_cmp($end->{cl}, '-', 'with no Content-Length');
-        ok t_cmp("$end->{te} $end->{read}", '- 0',
-                 "no Transfer-Encoding and no body bytes (of the $sent sent)");
-        ok t_cmp(scalar(grep { $_->{script} =~ m{^/rt-ed-} } @runs), 0,
-                 'the refused request\'s own CGI never ran');
+        errdoc_handler_got_nothing($tag, 'proxy', $status, $sent);
     }
 
     {

@@ -9,10 +9,12 @@ use Exporter 'import';
 use File::Temp qw(tempdir);
 
 use Apache::Test ();
+use Apache::TestUtil qw(t_cmp);
 use LRTest qw(log_lines wait_for_lines request_finished raw_request
               http_request);
 
-our @EXPORT_OK = qw(runs runs_after starts max_read h2 counters);
+our @EXPORT_OK = qw(runs runs_after starts max_read h2 counters
+                    errdoc_handler_got_nothing);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
 # The lines record.pl wrote for $tag (in the URI or in X-LR-Tag), each a
@@ -101,6 +103,40 @@ sub counters {
         $v{$1} = $2 if /^(LengthRequired\w+): (\d+)$/;
     }
     return \%v;
+}
+
+# What the handler serving the error document of a refused request with
+# $tag was given, over HTTP/1.1 and h2c alike: $kind 'cgi' (the local
+# recording CGI, run with REDIRECT_STATUS=$status) or 'proxy' (the
+# recording CGI of lr_routes_backend behind mod_proxy_http).  It ran once,
+# as a GET, with no Content-Length, no Transfer-Encoding and none of the
+# $sent bytes sent; and the refused request's own CGI never ran.  Six
+# assertions.
+sub errdoc_handler_got_nothing {
+    my ($tag, $kind, $status, $sent) = @_;
+    my @runs = runs_after($tag);
+    my $script = $kind eq 'cgi' ? qr{^/rt-doc-cgi} : qr{^/rec};
+    my $who = $kind eq 'cgi' ? 'the error document CGI' : 'the backend';
+    my @doc = grep { $_->{script} =~ $script } @runs;
+    Apache::Test::ok(t_cmp(starts(@doc), 1, "$who ran once"));
+    my ($end) = grep { $_->{what} ne 'start' } @doc;
+    $end ||= { map { $_ => 'none' } qw(method status cl te read) };
+    if ($kind eq 'cgi') {
+        Apache::Test::ok(t_cmp("$end->{method} $end->{status}", "GET $status",
+                               "as a GET with REDIRECT_STATUS=$status"));
+    }
+    else {
+        Apache::Test::ok(t_cmp($end->{method}, 'GET', 'and was sent a GET'));
+    }
+    Apache::Test::ok(t_cmp($end->{cl}, '-',
+                           'with no Content-Length: the refused body is not '
+                           . 'its body'));
+    Apache::Test::ok(t_cmp($end->{te}, '-', 'and no Transfer-Encoding either'));
+    Apache::Test::ok(t_cmp($end->{read}, 0,
+                           "and it read 0 bytes of the body (of the $sent "
+                           . 'sent)'));
+    Apache::Test::ok(t_cmp(scalar(grep { $_->{script} =~ m{^/rt-ed-} } @runs),
+                           0, 'the refused request\'s own CGI never ran'));
 }
 
 1;
