@@ -11,10 +11,11 @@ use File::Temp qw(tempdir);
 use Apache::Test ();
 use Apache::TestUtil qw(t_cmp);
 use LRTest qw(log_lines wait_for_lines request_finished raw_request
-              http_request);
+              http_request error_lines);
 
 our @EXPORT_OK = qw(runs runs_after starts max_read h2 counters
-                    errdoc_handler_got_nothing);
+                    errdoc_handler_got_nothing counter_delta
+                    cut_reported_not_refused);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
 # The lines record.pl wrote for $tag (in the URI or in X-LR-Tag), each a
@@ -137,6 +138,46 @@ sub errdoc_handler_got_nothing {
                            . 'sent)'));
     Apache::Test::ok(t_cmp(scalar(grep { $_->{script} =~ m{^/rt-ed-} } @runs),
                            0, 'the refused request\'s own CGI never ran'));
+}
+
+# How much counter $key of mod_status moved between two counters() reads
+# (undef when the key is missing).
+sub counter_delta {
+    my ($before, $after, $key) = @_;
+    return undef unless defined $after->{$key};
+    return $after->{$key} - ($before->{$key} // 0);
+}
+
+# A streamed body with $tag that the cap cut while handler $handler
+# (a pattern, described by $name) answered 200 anyway: reported when the
+# request ended as what it was, never as a refusal.  $before is the
+# counters() read before the request.  Seven assertions.
+sub cut_reported_not_refused {
+    my ($tag, $before, $handler, $name) = @_;
+    request_finished($tag);
+    # The report comes when the request's pool goes, just after the
+    # access log line: wait for it, then read the counters.
+    my @cut = wait_for_lines('error_log', qr/LR00005:.*\Q$tag\E/);
+    my $after = counters('lr_routes');
+    Apache::Test::ok(t_cmp(scalar error_lines(qr/LR00001: refused .*\Q$tag\E/),
+                           0, 'no "LR00001: refused" line: the client got '
+                           . 'no refusal'));
+    Apache::Test::ok(t_cmp(scalar @cut, 1,
+                           'one LR00005 line names the request\'s URI'));
+    my $line = $cut[0] // '';
+    Apache::Test::ok(t_cmp($line, qr/\[length_required:warn\]/,
+                           'logged at warn'));
+    Apache::Test::ok(t_cmp($line, $handler, "it names the handler ($name)"));
+    Apache::Test::ok(t_cmp($line, qr/answered 200\b/,
+                           'and the status it sent (200)'));
+    Apache::Test::ok(t_cmp($line, qr/cut at the limit/,
+                           'and says the body was cut at the limit'));
+    Apache::Test::ok(t_cmp([counter_delta($before, $after,
+                                          'LengthRequiredStreamCut'),
+                            counter_delta($before, $after,
+                                          'LengthRequiredStreamTooLarge')],
+                           [1, 0], 'mod_status: LengthRequiredStreamCut +1, '
+                           . 'LengthRequiredStreamTooLarge unchanged'));
 }
 
 1;
