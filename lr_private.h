@@ -213,7 +213,6 @@ typedef struct {
     apr_off_t cap_on;           /* smallest cap of the On scopes, 0 none */
     apr_off_t cap_logonly;      /* smallest cap of the LogOnly ones */
     int reported;               /* LogOnly's would-refuse was logged */
-    int counted;                /* counted as judged */
     const char *cut_handler;    /* handler reading when the cap cut the
                                  * streamed body, or NULL */
     int cut_status;             /* the status already sent by then, or 0 */

@@ -51,7 +51,6 @@ typedef struct {
     int streamed;               /* no declared length: charged as it comes */
     int stream_done;            /* streamed: refused, reported or failed */
     apr_off_t reserved;         /* streamed: charged to every budget so far */
-    int filtered;               /* the counting filter was added */
     /* For LengthRequiredQuotaHeaders: the budget with the least left. */
     const lr_quota *least;
     apr_off_t least_left;
