@@ -1,4 +1,9 @@
-/* Copyright 2026 The mod_length_required authors
+/*
+ * lr_buffer.c: LengthRequiredChunked Buffer: a request body that does not
+ * declare its length is read whole, to a bound, after authorization and
+ * before the handler, and handed on as if the client had declared it.
+ *
+ * Copyright 2026 The mod_length_required authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may
  * not use this file except in compliance with the License.  You may obtain
@@ -10,27 +15,21 @@
  * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  * See the License for the specific language governing permissions and
  * limitations under the License.
- */
-
-/*
- * lr_buffer.c: LengthRequiredChunked Buffer: a request body that does not
- * declare its length is read whole, to a bound, after authorization and
- * before the handler, and handed on as if the client had declared it.
  *
- * The decision is lr_judge()'s, at header_parser: it calls
- * lr_buffer_want(), which records the bound.  The reading is
- * lr_buffer_body()'s, in fixups, when authentication, authorization and
- * mod_dir's DirectoryIndex redirect are behind us.  Up to
- * LengthRequiredBufferMemory bytes are kept in memory, the rest goes to a
- * temporary file that is unlinked the moment it is created, so that no
- * name is ever left behind, whatever happens to the request or the
- * process.  The spool filter then serves exactly those bytes, once, to
- * whichever request_rec of the chain of internal redirects reads them.
+ * The decision is the judge's, at header_parser, and the main file records
+ * it here with lr_buffer_want().  The reading is lr_buffer_read()'s, in
+ * fixups, when authentication, authorization and mod_dir's DirectoryIndex
+ * redirect are behind us.  Up to LengthRequiredBufferMemory bytes are kept
+ * in memory, the rest goes to a temporary file that is unlinked the moment
+ * it is created, so that no name is ever left behind, whatever happens to
+ * the request or the process.  The spool filter then serves exactly those
+ * bytes, once, to whichever request_rec of the chain of internal redirects
+ * reads them.
  */
 
 #include "apr_file_io.h"
 
-#include "lr_private.h"
+#include "lr_features.h"
 #include "http_core.h"
 #include "http_protocol.h"
 #include "http_request.h"
@@ -72,44 +71,27 @@ struct lr_buffer {
     apr_off_t in_file;          /* of which in the temporary file */
     int pass_on;                /* LogOnly past the bound: the rest of the
                                  * body streams on from the client */
+    int whole;                  /* read to its end within the bound */
+    int handed_on;              /* lr_buffer_hand_on() has run */
     apr_bucket_brigade *spool;  /* what is still to be served */
 };
 
-/* The bound of a Buffer scope: its LengthRequiredMaxBody, else core's
- * LimitRequestBody, else none (0).
- */
-static apr_off_t lr_buffer_bound(request_rec *r, apr_off_t cap)
-{
-    return (cap > 0) ? cap : ap_get_limit_req_body(r);
-}
-
-/* Called by lr_judge() for a body without a declared length in a scope
- * under LengthRequiredChunked Buffer.  Returns 1 when the body will be
- * buffered; 0 when there is no bound to buffer it to (the caller then
- * refuses as under Deny: never an unbounded spool).
+/* Records that r's body is to be buffered up to bound bytes, by the
+ * scope that judged it in mode.
  *
  * Until fixups reads the body, the connection is marked to close: if
  * authentication or authorization refuse the request (401, 403) or
  * anything else stops it before the handler, httpd then answers at once
  * instead of reading and discarding the body first (ap_discard_request_
  * body does nothing on a closing connection), so an anonymous client
- * costs no body read.  lr_buffer_body() takes the mark back.
+ * costs no body read.  lr_buffer_read() takes the mark back.
  */
-int lr_buffer_want(request_rec *r, lr_mode_e mode, apr_off_t cap)
+void lr_buffer_want(request_rec *r, lr_mode_e mode, apr_off_t bound)
 {
     lr_body *body = lr_body_get(r);
     struct lr_buffer *b = body->buffer;
-    apr_off_t bound = lr_buffer_bound(r, cap);
     conn_rec *c = r->connection;
 
-    if (bound <= 0) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "LR00030: %s %s from %s: LengthRequiredChunked Buffer "
-                      "needs a bound, and neither LengthRequiredMaxBody nor "
-                      "LimitRequestBody sets one here; judged as under Deny",
-                      r->method, r->uri, r->useragent_ip);
-        return 0;
-    }
     if (b) {
         /* Another scope of the same request: the smaller bound and the
          * stricter mode hold.
@@ -120,7 +102,7 @@ int lr_buffer_want(request_rec *r, lr_mode_e mode, apr_off_t cap)
         if (mode > b->mode) {
             b->mode = mode;
         }
-        return 1;
+        return;
     }
     b = apr_pcalloc(r->pool, sizeof(*b));
     b->state = LR_BUF_WANTED;
@@ -133,7 +115,6 @@ int lr_buffer_want(request_rec *r, lr_mode_e mode, apr_off_t cap)
         b->set_linger = 1;
     }
     body->buffer = b;
-    return 1;
 }
 
 /* The directory for temporary files: LengthRequiredBufferDir or APR's. */
@@ -425,13 +406,14 @@ static int lr_spool_read(request_rec *r, lr_body *body, lr_spooler *sp,
 
 /* Reads the body that lr_buffer_want() asked for, from fixups: after
  * authentication and authorization, after mod_dir's DirectoryIndex
- * redirect, before the handler.  Returns OK (nothing to do, or the body
- * is buffered and the spool filter is in place), or the status to answer
+ * redirect, before the handler.  Returns OK (nothing to do, or the body is
+ * buffered, *length bytes of it, -1 if not whole), or the status to answer
  * with: 413 past the bound (On), 400/408 for a client that aborts or
  * stalls, 500 for a spool error.  The handler never runs with a partial
  * body.  Safe to call for any request.
  */
-int lr_buffer_body(request_rec *r, lr_body *body)
+int lr_buffer_read(request_rec *r, lr_body *body, apr_off_t *length,
+                   lr_mode_e *mode)
 {
     struct lr_buffer *b = body->buffer;
     lr_spooler sp;
@@ -439,9 +421,12 @@ int lr_buffer_body(request_rec *r, lr_body *body)
     const lr_srv_conf *sconf;
     int status;
 
+    *length = -1;
+    *mode = LR_MODE_OFF;
     if (!b || b->state != LR_BUF_WANTED || body->status) {
         return OK;
     }
+    *mode = b->mode;
     lr_buffer_resume(r, b);
     sconf = ap_get_module_config(r->server->module_config,
                                  &length_required_module);
@@ -469,20 +454,23 @@ int lr_buffer_body(request_rec *r, lr_body *body)
         return status;
     }
     b->state = LR_BUF_DONE;
+    b->whole = !tail;
+    *length = b->whole ? b->length : -1;
+    return OK;
+}
 
-    if (!tail) {
-        /* Upload quotas: the length is known now, and charged like a
-         * declared one before the handler runs.
-         */
-        status = lr_quota_anywhere
-                 ? lr_quota_charge_buffered(r, b->mode, b->length)
-                 : DECLINED;
-        if (status != DECLINED && status != OK) {
-            b->state = LR_BUF_FAILED;
-            apr_brigade_cleanup(b->spool);
-            return status;
-        }
-        /* Handed on as if the client had declared it. */
+/* A body read whole is handed on as if the client had declared it; one
+ * LogOnly let past the bound goes on as it is.
+ */
+void lr_buffer_hand_on(request_rec *r, lr_body *body)
+{
+    struct lr_buffer *b = body->buffer;
+
+    if (!b || b->state != LR_BUF_DONE || b->handed_on) {
+        return;
+    }
+    b->handed_on = 1;
+    if (b->whole) {
         apr_table_unset(r->headers_in, "Transfer-Encoding");
         apr_table_setn(r->headers_in, "Content-Length",
                        apr_off_t_toa(r->pool, b->length));
@@ -496,11 +484,24 @@ int lr_buffer_body(request_rec *r, lr_body *body)
                   "LR00033: buffered %" APR_OFF_T_FMT " bytes of the body of "
                   "%s %s (%" APR_OFF_T_FMT " in a temporary file)%s",
                   b->length, r->method, r->uri, b->in_file,
-                  tail ? (b->pass_on ? "; the rest streams on unbuffered"
-                                     : "; over the bound, handed on as is")
-                       : "");
+                  b->whole ? "" : (b->pass_on ? "; the rest streams on "
+                                                "unbuffered"
+                                              : "; over the bound, handed "
+                                                "on as is"));
     lr_buffer_attach(r, body);
-    return OK;
+}
+
+/* A body read whole but refused after all (an upload budget is spent):
+ * its memory and file go back now.
+ */
+void lr_buffer_drop(request_rec *r, lr_body *body)
+{
+    struct lr_buffer *b = body->buffer;
+
+    if (b && b->state == LR_BUF_DONE) {
+        b->state = LR_BUF_FAILED;
+        apr_brigade_cleanup(b->spool);
+    }
 }
 
 /* Puts the spool filter on r, for a body already buffered: on the request
@@ -580,6 +581,55 @@ apr_status_t lr_spool_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     }
     return rv;
 }
+
+/*
+ * Directives (server config and virtual hosts)
+ */
+
+const char *lr_cmd_buffer_memory(cmd_parms *cmd, void *dconf,
+                                 const char *arg)
+{
+    lr_srv_conf *sconf = ap_get_module_config(cmd->server->module_config,
+                                              &length_required_module);
+
+    if (!lr_parse_size(arg, &sconf->buffer_memory)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid size; use a "
+                            "whole number of bytes, optionally followed by "
+                            "K, M, G or T (powers of 1024); 0 sends every "
+                            "byte to the temporary file", cmd->cmd->name,
+                            arg);
+    }
+    return NULL;
+}
+
+/* The directory must exist now, so that apachectl -t reports it; whether
+ * the children's user can write it is known only at startup
+ * (lr_buffer_post_config).  Relative to ServerRoot, as httpd's paths are.
+ */
+const char *lr_cmd_buffer_dir(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    lr_srv_conf *sconf = ap_get_module_config(cmd->server->module_config,
+                                              &length_required_module);
+    const char *dir = ap_server_root_relative(cmd->pool, arg);
+    apr_finfo_t fi;
+
+    if (!dir || !*arg) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid path",
+                            cmd->cmd->name, arg);
+    }
+    if (apr_stat(&fi, dir, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
+        || fi.filetype != APR_DIR) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an existing "
+                            "directory; name a directory the user the "
+                            "children run as can write", cmd->cmd->name, dir);
+    }
+    sconf->buffer_dir = dir;
+    return NULL;
+}
+
+/*
+ * Startup
+ */
 
 /* Whether the children's user may create files in dir.  httpd's parent
  * runs post_config as root and the children as User: as root, the

@@ -1,4 +1,9 @@
-/* Copyright 2026 The mod_length_required authors
+/*
+ * lr_errbody.c: the body of the module's own refusals, when no
+ * ErrorDocument applies: httpd's HTML page, or one JSON object for API
+ * clients (LengthRequiredErrorFormat).
+ *
+ * Copyright 2026 The mod_length_required authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may
  * not use this file except in compliance with the License.  You may obtain
@@ -12,13 +17,7 @@
  * limitations under the License.
  */
 
-/*
- * lr_errbody.c: the body of the module's own refusals, when no
- * ErrorDocument applies: httpd's HTML page, or one JSON object for API
- * clients (LengthRequiredErrorFormat).
- */
-
-#include "lr_private.h"
+#include "lr_features.h"
 #include "http_protocol.h"
 #include "mod_core.h"
 
@@ -37,8 +36,8 @@ static const char *lr_json_message(const lr_body *refusal, apr_pool_t *p)
         return apr_psprintf(p, "The upload budget %s is spent: %"
                             APR_OFF_T_FMT " of %" APR_OFF_T_FMT " bytes "
                             "left; it resets in %" APR_INT64_T_FMT " s.",
-                            refusal->quota->name, refusal->quota->remaining,
-                            refusal->quota->size, refusal->quota->reset);
+                            refusal->budget->name, refusal->budget->remaining,
+                            refusal->budget->size, refusal->budget->reset);
     default:
         return apr_psprintf(p, "The request body is too large: send at most "
                             "%" APR_OFF_T_FMT " bytes.", refusal->cap);
@@ -73,7 +72,7 @@ apr_status_t lr_json_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     if (!r->header_only) {
         const char *body;
         int too_large = (refusal->status == HTTP_REQUEST_ENTITY_TOO_LARGE);
-        int quota = (refusal->reason == LR_REASON_QUOTA && refusal->quota);
+        int quota = (refusal->reason == LR_REASON_QUOTA && refusal->budget);
 
         body = apr_psprintf(r->pool,
                             "{\"status\":%d,\"error\":\"%s\","
@@ -92,10 +91,10 @@ apr_status_t lr_json_filter(ap_filter_t *f, apr_bucket_brigade *bb)
             body = apr_psprintf(r->pool, "%s,\"quota\":{\"name\":\"%s\","
                                 "\"size\":%" APR_OFF_T_FMT ",\"remaining\":%"
                                 APR_OFF_T_FMT ",\"reset\":%" APR_INT64_T_FMT
-                                "}", body, refusal->quota->name,
-                                refusal->quota->size,
-                                refusal->quota->remaining,
-                                refusal->quota->reset);
+                                "}", body, refusal->budget->name,
+                                refusal->budget->size,
+                                refusal->budget->remaining,
+                                refusal->budget->reset);
         }
         body = apr_pstrcat(r->pool, body, "}\n", NULL);
         APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(body,
@@ -123,7 +122,7 @@ void lr_insert_error_filter(request_rec *r)
     lr_format_e format;
     int json;
 
-    rq = ap_get_module_config(r->request_config, &length_required_module);
+    rq = lr_req_of(r);
     if (!rq || !rq->body || r->status != rq->body->status
         || (r->status != HTTP_LENGTH_REQUIRED
             && r->status != HTTP_REQUEST_ENTITY_TOO_LARGE
@@ -134,7 +133,7 @@ void lr_insert_error_filter(request_rec *r)
         return;
     }
     conf = ap_get_module_config(r->per_dir_config, &length_required_module);
-    format = conf->merged.format;
+    format = conf->policy.format;
     if (format == LR_FORMAT_AUTO) {
         const char *accept = apr_table_get(r->headers_in, "Accept");
 

@@ -1,4 +1,10 @@
-/* Copyright 2026 The mod_length_required authors
+/*
+ * lr_quota.c: upload quotas per request: byte budgets per key and window,
+ * charged from the declared Content-Length before the body is read (429
+ * when spent), or as a streamed body arrives, and refunded for what never
+ * arrived when the request ends.
+ *
+ * Copyright 2026 The mod_length_required authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may
  * not use this file except in compliance with the License.  You may obtain
@@ -12,22 +18,12 @@
  * limitations under the License.
  */
 
-/*
- * lr_quota.c: upload quotas: byte budgets per key and window, charged
- * from the declared Content-Length before the body is read (429 when
- * spent), and refunded for what never arrived when the request ends.
- */
-
 #include "apr_sha1.h"
 
-#include "lr_private.h"
-#include "ap_expr.h"
+#include "lr_quota.h"
 #include "http_core.h"
 #include "http_protocol.h"
 #include "http_request.h"
-#include "util_mutex.h"
-
-ap_filter_rec_t *lr_quota_filter_handle;
 
 /* One budget charged for a request. */
 typedef struct {
@@ -37,19 +33,22 @@ typedef struct {
     apr_off_t charged;
 } lr_quota_charge_rec;
 
-/* What the quotas did to one request; kept as userdata of r->pool, which
- * an internal redirect shares with the request it came from.
+/* What the quotas did to one request body, in the body's state that the
+ * initial request and its internal redirects share.
  */
-typedef struct {
+typedef struct lr_quota_req {
     request_rec *r;             /* the initial request */
+    lr_body *body;
     apr_off_t declared;
-    apr_off_t arrived;          /* body bytes read, counted by the filter */
+    int armed;                  /* fixups has run: what arrives from now
+                                 * on stays charged */
+    apr_off_t base;             /* body->seen when it was armed */
+    apr_off_t arrived;          /* arrived whole before (buffered) */
     lr_mode_e mode;
     const lr_quota_dir *dir;
     apr_array_header_t *charges;    /* lr_quota_charge_rec */
     int late_pending;           /* budgets keyed on the user still to go */
     int streamed;               /* no declared length: charged as it comes */
-    int stream_done;            /* streamed: refused, reported or failed */
     apr_off_t reserved;         /* streamed: charged to every budget so far */
     /* For LengthRequiredQuotaHeaders: the budget with the least left. */
     const lr_quota *least;
@@ -57,12 +56,10 @@ typedef struct {
     apr_int64_t least_reset;
 } lr_quota_state;
 
-#define LR_QUOTA_STATE      "length-required-quota"
 /* A streamed body is charged ahead in steps of this much (one store
  * operation per step and budget), the unused part refunded at the end.
  */
 #define LR_QUOTA_STEP       (64 * 1024)
-
 
 /*
  * Request time
@@ -161,17 +158,26 @@ static void lr_quota_undo(lr_quota_state *st, apr_off_t keep)
     }
 }
 
+/* The body bytes that have arrived for the handlers to read. */
+static apr_off_t lr_quota_arrived(const lr_quota_state *st)
+{
+    apr_off_t n = st->armed ? st->body->seen - st->base : 0;
+
+    return (n > st->arrived) ? n : st->arrived;
+}
+
 /* When the request's pool goes (the request has ended, internal redirects
  * included), what never arrived is given back.
  */
 static apr_status_t lr_quota_end(void *data)
 {
     lr_quota_state *st = data;
+    apr_off_t arrived = lr_quota_arrived(st);
 
     ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, st->r, "quota: request "
                   "ends, %" APR_OFF_T_FMT " of %" APR_OFF_T_FMT " declared "
-                  "bytes arrived", st->arrived, st->declared);
-    lr_quota_undo(st, st->arrived);
+                  "bytes arrived", arrived, st->declared);
+    lr_quota_undo(st, arrived);
     return APR_SUCCESS;
 }
 
@@ -288,7 +294,7 @@ static int lr_quota_apply(request_rec *r, lr_quota_state *st, int late)
             st->least_reset = reset;
         }
         if (res == LR_QS_OVER) {
-            lr_quota_refusal *qr = apr_palloc(r->pool, sizeof(*qr));
+            lr_budget_info *qr = apr_palloc(r->pool, sizeof(*qr));
 
             if (st->mode == LR_MODE_LOGONLY) {
                 /* Not charged, as a refusal would not be; the other
@@ -309,7 +315,7 @@ static int lr_quota_apply(request_rec *r, lr_quota_state *st, int late)
             qr->size = q->size;
             qr->remaining = (q->size > used) ? q->size - used : 0;
             qr->reset = reset;
-            lr_body_get(r)->quota = qr;
+            lr_body_get(r)->budget = qr;
             apr_table_setn(r->err_headers_out, "Retry-After",
                            apr_psprintf(r->pool, "%" APR_INT64_T_FMT, reset));
             lr_quota_headers(r, st);
@@ -329,44 +335,40 @@ static int lr_quota_apply(request_rec *r, lr_quota_state *st, int late)
     return DECLINED;
 }
 
-/* Called by lr_judge() for a judged request whose declared length passed
- * the 411/413 rules.  Returns DECLINED to go on, or the status to refuse
- * with.
+/* The budgets of the scope qd, for a body the scope let through.  A body
+ * is charged once, by the first scope on its way that has budgets,
+ * however many scopes judge it (a redirect, a DirectoryIndex file).
  */
-int lr_quota_charge(request_rec *r, lr_mode_e mode, apr_off_t declared)
+int lr_quota_charge(request_rec *r, const lr_quota_dir *qd, lr_mode_e mode,
+                    apr_off_t declared)
 {
-    const lr_dir_conf *conf = ap_get_module_config(r->per_dir_config,
-                                                   &length_required_module);
-    lr_quota_state *st = NULL;
+    lr_body *body;
+    lr_quota_state *st;
     int i, rv;
 
-    if (!conf->quota || !conf->quota->quotas
-        || !conf->quota->quotas->nelts || declared == 0) {
+    if (!qd->quotas || !qd->quotas->nelts || declared == 0) {
         return DECLINED;
     }
-    /* A body is charged once, by the first scope on its way that has
-     * budgets, however many scopes judge it (a redirect, a DirectoryIndex
-     * file): r->pool is shared along the way.
-     */
-    apr_pool_userdata_get((void **)&st, LR_QUOTA_STATE, r->pool);
-    if (st) {
+    body = lr_body_get(r);
+    if (body->quota) {
         return DECLINED;
     }
     st = apr_pcalloc(r->pool, sizeof(*st));
     st->r = r;
+    st->body = body;
     /* -1: no declared length (chunked, or h2 without content-length). */
     st->streamed = (declared < 0);
     st->declared = st->streamed ? 0 : declared;
     st->mode = mode;
-    st->dir = conf->quota;
-    st->charges = apr_array_make(r->pool, conf->quota->quotas->nelts,
+    st->dir = qd;
+    st->charges = apr_array_make(r->pool, qd->quotas->nelts,
                                  sizeof(lr_quota_charge_rec));
-    for (i = 0; i < st->dir->quotas->nelts; i++) {
-        if (APR_ARRAY_IDX(st->dir->quotas, i, const lr_quota *)->after_auth) {
+    for (i = 0; i < qd->quotas->nelts; i++) {
+        if (APR_ARRAY_IDX(qd->quotas, i, const lr_quota *)->after_auth) {
             st->late_pending = 1;
         }
     }
-    apr_pool_userdata_setn(st, LR_QUOTA_STATE, NULL, r->pool);
+    body->quota = st;
     apr_pool_cleanup_register(r->pool, st, lr_quota_end,
                               apr_pool_cleanup_null);
     rv = lr_quota_apply(r, st, 0);
@@ -378,58 +380,52 @@ int lr_quota_charge(request_rec *r, lr_mode_e mode, apr_off_t declared)
 
 /* A body LengthRequiredChunked Buffer has read whole: charged like a
  * declared one, with its length, and all of it has arrived (the handler
- * reads it from the spool, above the counting filter).
+ * reads it from the spool).
  */
-int lr_quota_charge_buffered(request_rec *r, lr_mode_e mode,
-                             apr_off_t length)
+int lr_quota_charge_buffered(request_rec *r, const lr_quota_dir *qd,
+                             lr_mode_e mode, apr_off_t length)
 {
-    lr_quota_state *st = NULL;
-    int rv = lr_quota_charge(r, mode, length);
+    int rv = lr_quota_charge(r, qd, mode, length);
+    lr_quota_state *st = lr_body_get(r)->quota;
 
-    apr_pool_userdata_get((void **)&st, LR_QUOTA_STATE, r->pool);
     if (st && st->declared == length && !st->streamed) {
         st->arrived = length;
     }
     return rv;
 }
 
-/* The budgets keyed on the authenticated user, once httpd knows it. */
-int lr_quota_fixups(request_rec *r)
-{
-    lr_quota_state *st = NULL;
-    int rv;
+static apr_status_t lr_quota_stream_charge(request_rec *r, void *ctx,
+                                           apr_off_t seen, apr_off_t *at);
 
-    if (!lr_quota_anywhere || r->main || r->prev) {
+/* The last fixup before the handler: the budgets keyed on the user (httpd
+ * knows the user now), and from here on the body is counted: what arrives
+ * stays charged, and a streamed body is charged as it arrives.  Bytes read
+ * before (httpd discarding the body of a 401) were not the handler's.
+ */
+int lr_quota_fixups(request_rec *r, lr_body *body)
+{
+    lr_quota_state *st = body->quota;
+    int rv = DECLINED;
+
+    if (!st) {
         return DECLINED;
     }
-    apr_pool_userdata_get((void **)&st, LR_QUOTA_STATE, r->pool);
-    if (!st || !st->late_pending) {
-        return DECLINED;
-    }
-    st->late_pending = 0;
-    rv = lr_quota_apply(r, st, 1);
-    if (rv == DECLINED) {
+    if (st->late_pending && !r->prev) {
+        st->late_pending = 0;
+        rv = lr_quota_apply(r, st, 1);
+        if (rv != DECLINED) {
+            return rv;
+        }
         lr_quota_headers(r, st);
     }
+    if (!st->armed && st->charges->nelts) {
+        st->armed = 1;
+        st->base = lr_meter(r)->seen;
+        if (st->streamed) {
+            lr_meter_watch(r, lr_quota_stream_charge, st, st->base);
+        }
+    }
     return rv;
-}
-
-/* Just before a handler runs (the initial request's, or that of an
- * internal redirect of it), the body it reads is counted: what arrives
- * stays charged.
- */
-void lr_quota_insert_filter(request_rec *r)
-{
-    lr_quota_state *st = NULL;
-
-    if (!lr_quota_anywhere || r->main) {
-        return;
-    }
-    apr_pool_userdata_get((void **)&st, LR_QUOTA_STATE, r->pool);
-    if (st && st->charges->nelts) {
-        ap_add_input_filter_handle(lr_quota_filter_handle, st, r,
-                                   r->connection);
-    }
 }
 
 /* Charges every budget of a streamed body for what has arrived beyond
@@ -438,10 +434,11 @@ void lr_quota_insert_filter(request_rec *r)
  * fails as with the streamed-body cap (APR_ENOSPC: handlers answer 413);
  * under LogOnly it is reported once and the body flows on.
  */
-static apr_status_t lr_quota_stream_charge(request_rec *r,
-                                           lr_quota_state *st)
+static apr_status_t lr_quota_stream_charge(request_rec *r, void *ctx,
+                                           apr_off_t seen, apr_off_t *at)
 {
-    apr_off_t need = st->arrived - st->reserved;
+    lr_quota_state *st = ctx;
+    apr_off_t need = (seen - st->base) - st->reserved;
     apr_off_t amount = (need > LR_QUOTA_STEP) ? need : LR_QUOTA_STEP;
     apr_int64_t secs = apr_time_sec(apr_time_now());
     int i, j;
@@ -471,11 +468,11 @@ static apr_status_t lr_quota_stream_charge(request_rec *r,
         }
         if (res == LR_QS_ERROR) {
             lr_count(r, LR_C_QUOTA_STORE);
-            st->stream_done = 1;
+            *at = APR_INT64_MAX;
             return lr_qstore_fail_closed() ? APR_EGENERAL : APR_SUCCESS;
         }
         if (res == LR_QS_OVER) {
-            lr_quota_refusal *qr = apr_palloc(r->pool, sizeof(*qr));
+            lr_budget_info *qr = apr_palloc(r->pool, sizeof(*qr));
 
             for (j = 0; j < i; j++) {
                 lr_quota_charge_rec *b = &APR_ARRAY_IDX(st->charges, j,
@@ -485,7 +482,7 @@ static apr_status_t lr_quota_stream_charge(request_rec *r,
                 b->charged -= amount;
             }
             if (st->mode == LR_MODE_LOGONLY) {
-                st->stream_done = 1;
+                    *at = APR_INT64_MAX;
                 lr_would_mark(r, LR_REASON_QUOTA);
                 ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                               "LR00048: would refuse %s %s, reason quota "
@@ -495,12 +492,11 @@ static apr_status_t lr_quota_stream_charge(request_rec *r,
                               c->q->size);
                 return APR_SUCCESS;
             }
-            st->stream_done = 2;
             qr->name = c->q->name;
             qr->size = c->q->size;
             qr->remaining = (c->q->size > used) ? c->q->size - used : 0;
             qr->reset = c->window_end - secs;
-            lr_body_get(r)->quota = qr;
+            st->body->budget = qr;
             apr_table_setn(r->err_headers_out, "Retry-After",
                            apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
                                         qr->reset));
@@ -510,32 +506,6 @@ static apr_status_t lr_quota_stream_charge(request_rec *r,
         c->charged += amount;
     }
     st->reserved += amount;
+    *at = st->base + st->reserved;
     return APR_SUCCESS;
-}
-
-apr_status_t lr_quota_filter(ap_filter_t *f, apr_bucket_brigade *bb,
-                             ap_input_mode_t mode, apr_read_type_e block,
-                             apr_off_t readbytes)
-{
-    lr_quota_state *st = f->ctx;
-    apr_status_t rv;
-    apr_off_t len = 0;
-
-    if (st->streamed && st->stream_done == 2) {
-        return APR_ENOSPC;      /* refused already */
-    }
-    rv = ap_get_brigade(f->next, bb, mode, block, readbytes);
-    if (rv != APR_SUCCESS || mode == AP_MODE_SPECULATIVE) {
-        return rv;
-    }
-    if (apr_brigade_length(bb, 1, &len) == APR_SUCCESS) {
-        st->arrived += len;
-    }
-    if (st->streamed && !st->stream_done && st->arrived > st->reserved) {
-        rv = lr_quota_stream_charge(f->r, st);
-        if (rv != APR_SUCCESS) {
-            apr_brigade_cleanup(bb);
-        }
-    }
-    return rv;
 }

@@ -1,4 +1,10 @@
-/* Copyright 2026 The mod_length_required authors
+/*
+ * lr_quota_conf.c: the configuration of upload quotas: the
+ * LengthRequiredQuota* directives, the merge of budgets across scopes, and
+ * their checks and set-up at startup (lr_quota.c charges them per
+ * request, lr_quota_store.c counts them).
+ *
+ * Copyright 2026 The mod_length_required authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may
  * not use this file except in compliance with the License.  You may obtain
@@ -12,15 +18,7 @@
  * limitations under the License.
  */
 
-/*
- * lr_quota_conf.c: the configuration of upload quotas: the
- * LengthRequiredQuota* directives, the merge of budgets across scopes, and
- * their checks and set-up at startup (lr_quota.c charges them per
- * request, lr_quota_store.c counts them).
- */
-
-#include "lr_private.h"
-#include "ap_expr.h"
+#include "lr_quota.h"
 #include "http_core.h"
 #include "util_mutex.h"
 
@@ -133,57 +131,6 @@ static int lr_quota_name_ok(const char *s)
     return p > s && p - s <= LR_QUOTA_NAME_MAX;
 }
 
-/* A size as LengthRequiredMaxBody takes it, plus T; at least one byte. */
-static int lr_quota_size(apr_pool_t *p, const char *arg, apr_off_t *size)
-{
-    apr_size_t len = strlen(arg);
-
-    if (len > 1 && (arg[len - 1] == 'T' || arg[len - 1] == 't')) {
-        const char *digits = apr_pstrmemdup(p, arg, len - 1);
-        apr_off_t v;
-
-        if (!apr_isdigit(digits[len - 2]) || !lr_parse_size(digits, &v)
-            || v > APR_INT64_MAX / (APR_INT64_C(1) << 40)) {
-            return 0;
-        }
-        *size = v << 40;
-    }
-    else if (!lr_parse_size(arg, size)) {
-        return 0;
-    }
-    return *size > 0;
-}
-
-/* A whole number with s, m, h or d (a bare number is seconds). */
-static int lr_quota_period(const char *arg, apr_int64_t *secs)
-{
-    apr_int64_t v = 0, mult = 1;
-    const char *p = arg;
-
-    if (!apr_isdigit(*p)) {
-        return 0;
-    }
-    for (; apr_isdigit(*p); p++) {
-        if (v > LR_QUOTA_PERIOD_MAX) {
-            return 0;
-        }
-        v = v * 10 + (*p - '0');
-    }
-    switch (*p) {
-    case '\0':          break;
-    case 's':           p++; break;
-    case 'm':           mult = 60; p++; break;
-    case 'h':           mult = 3600; p++; break;
-    case 'd':           mult = 86400; p++; break;
-    default:            return 0;
-    }
-    if (*p || v < 1 || v > LR_QUOTA_PERIOD_MAX / mult) {
-        return 0;
-    }
-    *secs = v * mult;
-    return 1;
-}
-
 /* LengthRequiredQuota name size period [key] | name Off */
 const char *lr_cmd_quota(cmd_parms *cmd, void *dconf, const char *args)
 {
@@ -199,7 +146,6 @@ const char *lr_cmd_quota(cmd_parms *cmd, void *dconf, const char *args)
     if (err) {
         return err;
     }
-    lr_quota_anywhere = 1;
     if (!*name || !*size) {
         return apr_psprintf(cmd->pool, "%s: takes a name, a size, a period "
                             "and an optional key (or a name and Off)",
@@ -222,7 +168,7 @@ const char *lr_cmd_quota(cmd_parms *cmd, void *dconf, const char *args)
         q->off = 1;
     }
     else {
-        if (!lr_quota_size(cmd->temp_pool, size, &q->size)) {
+        if (!lr_parse_size(size, &q->size) || q->size < 1) {
             return apr_psprintf(cmd->pool, "%s: '%s' is not a valid size; "
                                 "use a whole number of bytes above 0, "
                                 "optionally followed by K, M, G or T "
@@ -233,7 +179,7 @@ const char *lr_cmd_quota(cmd_parms *cmd, void *dconf, const char *args)
                                 "give one such as 3600, 60m, 1h or 1d",
                                 cmd->cmd->name, name);
         }
-        if (!lr_quota_period(period, &q->period)) {
+        if (!lr_parse_period(period, LR_QUOTA_PERIOD_MAX, &q->period)) {
             return apr_psprintf(cmd->pool, "%s: '%s' is not a valid period; "
                                 "use a whole number followed by s, m, h or "
                                 "d (a bare number is seconds), from 1s to "
@@ -280,15 +226,13 @@ const char *lr_cmd_quota_entries(cmd_parms *cmd, void *dconf,
 {
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
     lr_quota_srv *qs;
-    char *end;
     apr_int64_t n;
 
     if (err) {
         return err;
     }
     qs = lr_quota_srv_get(cmd->server, cmd->pool);
-    n = apr_strtoi64(arg, &end, 10);
-    if (!apr_isdigit(*arg) || *end || n < 1 || n > 10000000) {
+    if (!lr_parse_number(arg, 10000000, &n) || n < 1) {
         return apr_psprintf(cmd->pool, "%s: '%s' is not a valid number of "
                             "entries; use a whole number from 1 to 10000000",
                             cmd->cmd->name, arg);
@@ -386,16 +330,9 @@ const char *lr_cmd_quota_store(cmd_parms *cmd, void *dconf,
  * Startup
  */
 
-/* Whether the configuration being read (or in use) declares any budget:
- * where none does, the per-request hooks of quotas return at once.  Reset
- * before each reading of the configuration, set by the directive.
- */
-int lr_quota_anywhere;
-
 int lr_quota_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
                         apr_pool_t *ptemp)
 {
-    lr_quota_anywhere = 0;
     /* The shm store's lock; operators may choose its mechanism with
      * "Mutex ... length-required-quota".
      */

@@ -1,4 +1,9 @@
-/* Copyright 2026 The mod_length_required authors
+/*
+ * lr_quota_store.c: where upload budgets are counted: a table in shared
+ * memory (one machine), memcached (APR-util's client) or Redis (hiredis),
+ * behind reserve and refund, each one atomic operation on the store.
+ *
+ * Copyright 2026 The mod_length_required authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may
  * not use this file except in compliance with the License.  You may obtain
@@ -12,12 +17,6 @@
  * limitations under the License.
  */
 
-/*
- * lr_quota_store.c: where upload budgets are counted: a table in shared
- * memory (one machine), memcached (APR-util's client) or Redis (hiredis),
- * behind reserve and refund, each one atomic operation on the store.
- */
-
 #include "apr_atomic.h"
 #include "apr_global_mutex.h"
 #include "apr_memcache.h"
@@ -27,7 +26,7 @@
 
 #include <hiredis/hiredis.h>
 
-#include "lr_private.h"
+#include "lr_quota.h"
 #include "ap_mpm.h"
 #include "http_core.h"
 #include "http_main.h"

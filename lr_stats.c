@@ -1,4 +1,8 @@
-/* Copyright 2026 The mod_length_required authors
+/*
+ * lr_stats.c: the counters of mod_length_required, in shared memory that
+ * every child of every MPM adds to, and their rows in mod_status.
+ *
+ * Copyright 2026 The mod_length_required authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may
  * not use this file except in compliance with the License.  You may obtain
@@ -12,15 +16,10 @@
  * limitations under the License.
  */
 
-/*
- * lr_stats.c: the counters of mod_length_required, in shared memory that
- * every child of every MPM adds to, and their rows in mod_status.
- */
-
 #include "apr_atomic.h"
 #include "apr_shm.h"
 
-#include "lr_private.h"
+#include "lr_stats.h"
 #include "http_main.h"
 #include "http_protocol.h"
 #include "mod_status.h"
@@ -78,25 +77,7 @@ typedef struct {
  */
 static lr_shared *lr_stats;
 
-/* An atomic add on the total and on the host's slot.  apr_atomic_inc64
- * is one locked CPU instruction where APR has native 64-bit atomics (the
- * GCC builtins it uses on x86-64 and aarch64 Linux); elsewhere APR falls
- * back to a mutex of its own.
- */
-void lr_count(const request_rec *r, lr_counter_e c)
-{
-    const lr_srv_conf *sconf;
-
-    if (!lr_stats) {
-        return;
-    }
-    apr_atomic_inc64(&lr_stats->total[c]);
-    sconf = ap_get_module_config(r->server->module_config,
-                                 &length_required_module);
-    if (sconf->slot >= 0) {
-        apr_atomic_inc64(&lr_stats->slot[sconf->slot].count[c]);
-    }
-}
+apr_uint64_t *lr_stats_total;
 
 static const char *lr_server_key(apr_pool_t *p, const server_rec *s)
 {
@@ -205,6 +186,7 @@ int lr_stats_post_config(apr_pool_t *ptemp, server_rec *s)
         nservers++;
     }
     lr_stats = lr_stats_attach(s, nservers);
+    lr_stats_total = lr_stats ? lr_stats->total : NULL;
     if (!lr_stats) {
         return OK;
     }
@@ -232,6 +214,13 @@ int lr_stats_post_config(apr_pool_t *ptemp, server_rec *s)
                          "(stop and start httpd to make room); it is "
                          "counted in the totals only", key);
         }
+    }
+    for (vs = s; vs; vs = vs->next) {
+        lr_srv_conf *sconf = ap_get_module_config(vs->module_config,
+                                                  &length_required_module);
+
+        sconf->counts = (sconf->slot >= 0) ? lr_stats->slot[sconf->slot].count
+                                           : NULL;
     }
     return OK;
 }

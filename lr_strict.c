@@ -1,4 +1,8 @@
-/* Copyright 2026 The mod_length_required authors
+/*
+ * lr_strict.c: LengthRequiredStrict, which refuses the request-framing
+ * ambiguities httpd core lets through (request-smuggling ingredients).
+ *
+ * Copyright 2026 The mod_length_required authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may
  * not use this file except in compliance with the License.  You may obtain
@@ -10,11 +14,6 @@
  * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  * See the License for the specific language governing permissions and
  * limitations under the License.
- */
-
-/*
- * lr_strict.c: LengthRequiredStrict, which refuses the request-framing
- * ambiguities httpd core lets through (request-smuggling ingredients).
  *
  * Core deletes a Content-Length sent together with Transfer-Encoding
  * before any request hook runs, and joins repeated and folded header
@@ -23,29 +22,22 @@
  * virtual host is known.
  */
 
-#include "lr_private.h"
+#include "lr_features.h"
 #include "http_connection.h"
 #include "http_protocol.h"
 
 ap_filter_rec_t *lr_framing_filter_handle;
 
-/* Whether any server has LengthRequiredStrict On; set in post_config.
- * Where none has, connections get no framing filter at all.
+/* LengthRequiredStrict On|Off, per virtual host.  Where no host has it
+ * On, the main file does not register this file's hooks at all.
  */
-static int lr_strict_anywhere;
-
-void lr_strict_post_config(server_rec *s)
+const char *lr_cmd_strict(cmd_parms *cmd, void *dconf, int flag)
 {
-    server_rec *vs;
+    lr_srv_conf *sconf = ap_get_module_config(cmd->server->module_config,
+                                              &length_required_module);
 
-    lr_strict_anywhere = 0;
-    for (vs = s; vs; vs = vs->next) {
-        const lr_srv_conf *sconf =
-            ap_get_module_config(vs->module_config, &length_required_module);
-        if (sconf->strict == 1) {
-            lr_strict_anywhere = 1;
-        }
-    }
+    sconf->strict = flag;
+    return NULL;
 }
 
 /* Connection input filter: while a request head is being read (GETLINE
@@ -80,18 +72,18 @@ apr_status_t lr_framing_filter(ap_filter_t *f, apr_bucket_brigade *bb,
     return APR_SUCCESS;
 }
 
-/* A framing filter on the client connections only, and only where some
- * server has LengthRequiredStrict On: the name-based virtual host is not
- * known until the head has been read.  Never on HTTP/2 streams (their
- * connections have a master) and never on mod_proxy's connections to its
- * backends (proxy_util.c runs this hook on them too; they carry
- * responses, not requests).
+/* A framing filter on the client connections (this hook is registered
+ * only where some server has LengthRequiredStrict On): the name-based
+ * virtual host is not known until the head has been read.  Never on
+ * HTTP/2 streams (their connections have a master) and never on
+ * mod_proxy's connections to its backends (proxy_util.c runs this hook on
+ * them too; they carry responses, not requests).
  */
 int lr_strict_pre_connection(conn_rec *c, void *csd)
 {
     lr_framing *fr;
 
-    if (!lr_strict_anywhere || c->master || c->outgoing) {
+    if (c->master || c->outgoing) {
         return OK;
     }
     fr = apr_pcalloc(c->pool, sizeof(*fr));
@@ -113,6 +105,12 @@ void lr_strict_pre_read_request(request_rec *r, conn_rec *c)
         fr->in_head = 1;
     }
 }
+
+/* The refusal for each verdict of lr_te_check(). */
+static const lr_reason_e lr_te_reason[] = {
+    LR_REASON_NONE, LR_REASON_TE_UNKNOWN, LR_REASON_TE_MALFORMED,
+    LR_REASON_TE_REPEATED
+};
 
 /* What the head's framing lines say is wrong with it, if anything, and
  * in what words for the log.
@@ -139,7 +137,7 @@ static lr_reason_e lr_framing_verdict(const lr_framing *fr, request_rec *r,
         reason = LR_REASON_TE_FOLDED;
     }
     else if ((te = apr_table_get(r->headers_in, "Transfer-Encoding"))
-             && (reason = lr_te_check(te)) != LR_REASON_NONE) {
+             && (reason = lr_te_reason[lr_te_check(te)]) != LR_REASON_NONE) {
         *what = apr_pstrcat(r->pool, "Transfer-Encoding '", te, "'", NULL);
         return reason;
     }
@@ -159,7 +157,7 @@ int lr_strict_post_read_request(request_rec *r)
     const char *what = NULL;
     lr_reason_e reason;
 
-    if (!lr_strict_anywhere || r->prev || r->main) {
+    if (r->prev || r->main) {
         return DECLINED;
     }
     fr = ap_get_module_config(r->connection->conn_config,

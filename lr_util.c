@@ -1,4 +1,10 @@
-/* Copyright 2026 The mod_length_required authors
+/*
+ * lr_util.c: the pure parsers of mod_length_required (numbers, sizes and
+ * periods of directives, Content-Length values, method tokens,
+ * Transfer-Encoding lists, Accept q-values and the request-head byte
+ * scanner), which need APR alone, so fuzz/ links this file directly.
+ *
+ * Copyright 2026 The mod_length_required authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may
  * not use this file except in compliance with the License.  You may obtain
@@ -12,76 +18,95 @@
  * limitations under the License.
  */
 
-/*
- * lr_util.c: the pure parsers of mod_length_required (sizes, Content-Length
- * values, method tokens, Transfer-Encoding lists, Accept q-values and the
- * request-head byte scanner), which need APR alone, so fuzz/ links this
- * file directly.
- */
+#include "apr_lib.h"
+#include "apr_strings.h"
 
-#include "lr_private.h"
+#include "lr_util.h"
 
-/* A whole number of bytes with an optional K, M or G (powers of 1024).
- * Everything else is refused: signs, fractions, junk, overflow.
- */
-int lr_parse_size(const char *arg, apr_off_t *size)
+
+int lr_parse_number(const char *arg, apr_int64_t max, apr_int64_t *value)
 {
-    apr_off_t value = 0, mult = 1;
-    const char *p = arg;
+    const char *end;
+    apr_int64_t v;
 
-    if (!apr_isdigit(*p)) {
+    if (!lr_digits(arg, max, &v, &end) || *end) {
         return 0;
     }
-    while (apr_isdigit(*p)) {
-        int digit = *p - '0';
-        if (value > (APR_INT64_MAX - digit) / 10) {
-            return 0;
-        }
-        value = value * 10 + digit;
-        p++;
-    }
-    switch (*p) {
-    case '\0':
-        break;
-    case 'K': case 'k':
-        mult = APR_INT64_C(1024);
-        p++;
-        break;
-    case 'M': case 'm':
-        mult = APR_INT64_C(1024) * 1024;
-        p++;
-        break;
-    case 'G': case 'g':
-        mult = APR_INT64_C(1024) * 1024 * 1024;
-        p++;
-        break;
-    default:
-        return 0;
-    }
-    if (*p != '\0' || value > APR_INT64_MAX / mult) {
-        return 0;
-    }
-    *size = value * mult;
+    *value = v;
     return 1;
 }
 
-/* The value of a Content-Length header.  httpd core has already refused
- * with 400 every value that is not plain digits or does not fit an
- * apr_off_t, so a digit loop is all the decision needs
- * (ap_parse_strict_length goes through strtol and cost half of a judged
- * request's instructions); it saturates rather than overflow all the same.
+/* The value of a unit letter among the given ones (either case), each
+ * with its multiplier; 0 if the letter is not one of them.
  */
-apr_off_t lr_length_value(const char *s)
-{
-    apr_off_t v = 0;
+typedef struct {
+    char unit;
+    apr_int64_t mult;
+} lr_unit;
 
-    for (; *s >= '0' && *s <= '9'; s++) {
-        if (v > (APR_INT64_MAX - 9) / 10) {
-            return APR_INT64_MAX;
+static apr_int64_t lr_unit_value(const lr_unit *units, char c)
+{
+    for (; units->unit; units++) {
+        if (apr_tolower(c) == units->unit) {
+            return units->mult;
         }
-        v = v * 10 + (*s - '0');
     }
-    return v;
+    return 0;
+}
+
+/* A number, then nothing or exactly one of the units; no larger than max
+ * once multiplied.
+ */
+static int lr_parse_with_unit(const char *arg, const lr_unit *units,
+                              apr_int64_t max, apr_int64_t *value)
+{
+    const char *end;
+    apr_int64_t v, mult = 1;
+
+    if (!lr_digits(arg, APR_INT64_MAX, &v, &end)) {
+        return 0;
+    }
+    if (*end) {
+        if (!(mult = lr_unit_value(units, *end)) || end[1]) {
+            return 0;
+        }
+    }
+    if (v > max / mult) {
+        return 0;
+    }
+    *value = v * mult;
+    return 1;
+}
+
+static const lr_unit lr_size_units[] = {
+    {'k', APR_INT64_C(1) << 10}, {'m', APR_INT64_C(1) << 20},
+    {'g', APR_INT64_C(1) << 30}, {'t', APR_INT64_C(1) << 40}, {0, 0}
+};
+
+int lr_parse_size(const char *arg, apr_off_t *size)
+{
+    apr_int64_t v;
+
+    if (!lr_parse_with_unit(arg, lr_size_units, APR_INT64_MAX, &v)) {
+        return 0;
+    }
+    *size = (apr_off_t)v;
+    return 1;
+}
+
+static const lr_unit lr_period_units[] = {
+    {'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {0, 0}
+};
+
+int lr_parse_period(const char *arg, apr_int64_t max, apr_int64_t *secs)
+{
+    apr_int64_t v;
+
+    if (!lr_parse_with_unit(arg, lr_period_units, max, &v) || v < 1) {
+        return 0;
+    }
+    *secs = v;
+    return 1;
 }
 
 /* The end of the run of token characters (RFC 9110, section 5.6.2) that
@@ -104,21 +129,17 @@ int lr_is_token(const char *s)
     return len && lr_token_end(s, s + len) == s + len;
 }
 
-/* Adds one word of a LengthRequiredMethods list, whose method number
- * httpd gave as number, to the mask (methods httpd numbers) or to the
- * names (the rest).  Returns 0 if the word is not a method token.
+/* One word of a LengthRequiredMethods list, into the mask at the bit the
+ * caller chose for it, or among the names.
  */
-int lr_add_method(apr_pool_t *p, const char *word, int number,
+int lr_add_method(apr_pool_t *p, const char *word, int bit,
                   apr_uint64_t *mask, apr_array_header_t **names)
 {
     if (!lr_is_token(word)) {
         return 0;
     }
-    if (number == M_GET && strcmp(word, "HEAD") == 0) {
-        *mask |= LR_BIT_HEAD;
-    }
-    else if (number != M_INVALID && number >= 0 && number < 63) {
-        *mask |= LR_BIT(number);
+    if (bit >= 0 && bit < 64) {
+        *mask |= (apr_uint64_t)1 << bit;
     }
     else {
         /* Unknown to httpd now (an extension method, or one a module
@@ -134,11 +155,11 @@ int lr_add_method(apr_pool_t *p, const char *word, int number,
 
 /* A Transfer-Encoding value as RFC 9112 section 6.1 wants it from a
  * client: a list of codings, exactly one of them, chunked.  Returns
- * LR_REASON_NONE, or why not: a coding this server does not know (gzip,
+ * LR_TE_OK, or why not: a coding this server does not know (gzip,
  * identity, ...), chunked twice, or anything that is not a coding name at
  * all (empty list elements, parameters, control or high bytes).
  */
-lr_reason_e lr_te_check(const char *value)
+lr_te_result lr_te_check(const char *value)
 {
     const char *s = value;
     int chunked = 0;
@@ -158,16 +179,16 @@ lr_reason_e lr_te_check(const char *value)
             end--;
         }
         if (end == start || lr_token_end(start, end) != end) {
-            return LR_REASON_TE_MALFORMED;
+            return LR_TE_MALFORMED;
         }
         if (end - start != 7 || strncasecmp(start, "chunked", 7)) {
-            return LR_REASON_TE_UNKNOWN;
+            return LR_TE_UNKNOWN;
         }
         if (chunked++) {
-            return LR_REASON_TE_REPEATED;
+            return LR_TE_REPEATED;
         }
         if (!*s) {
-            return LR_REASON_NONE;
+            return LR_TE_OK;
         }
         s++;
     }

@@ -1,4 +1,10 @@
-/* Copyright 2026 The mod_length_required authors
+/*
+ * mod_length_required.c: refuse request bodies that do not declare their
+ * length (411 Length Required) or that declare too much (413), per
+ * directory, before a single body byte is read and before any handler,
+ * CGI or proxy backend is involved.
+ *
+ * Copyright 2026 The mod_length_required authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may
  * not use this file except in compliance with the License.  You may obtain
@@ -10,132 +16,42 @@
  * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  * See the License for the specific language governing permissions and
  * limitations under the License.
+ *
+ * This file holds the module: the creation and merge of its configuration,
+ * the command table, the request hooks that drive the features in turn,
+ * and the registration of every hook and filter.  Each file calls only
+ * the ones below it:
+ *
+ *   mod_length_required.c   this file
+ *   lr_judge.c              the 411/413 decision and its directives
+ *   lr_strict.c             LengthRequiredStrict: request-framing ambiguities
+ *   lr_buffer.c             LengthRequiredChunked Buffer
+ *   lr_quota_conf.c,        upload quotas: their directives, the charge per
+ *   lr_quota.c,             request, and the stores that count them
+ *   lr_quota_store.c
+ *   lr_errbody.c            JSON error bodies (LengthRequiredErrorFormat)
+ *   lr_request.c            the request core: the state of a request and of
+ *                           its body, the one refusal path, the meter
+ *   lr_stats.c              counters in shared memory, shown by mod_status
+ *   lr_util.c               the pure parsers, which the fuzzers link alone
+ *
+ * Headers, by audience: lr_features.h (what the features offer this file),
+ * lr_request.h (the core, for the features), lr_stats.h (the counters),
+ * lr_quota.h (the quota files alone), lr_private.h (the configuration,
+ * for all), lr_util.h (the parsers; APR only).
  */
 
-/*
- * mod_length_required.c: refuse request bodies that do not declare their
- * length (411 Length Required) or that declare too much (413), per
- * directory, before a single body byte is read and before any handler,
- * CGI or proxy backend is involved.
- *
- * This file holds the module: its configuration (create, merge and the
- * directive handlers), the command table and the hook registration.  The
- * features live in files of their own:
- *   lr_judge.c    the 411/413 decision, TightenOnly, the streamed-body cap
- *                 and the refusal path every feature uses
- *   lr_strict.c   LengthRequiredStrict: request-framing ambiguities
- *   lr_errbody.c  JSON error bodies (LengthRequiredErrorFormat)
- *   lr_buffer.c   LengthRequiredChunked Buffer: bodies without a length
- *                 read whole, to a bound, before the handler
- *   lr_stats.c    counters in shared memory, shown by mod_status
- *   lr_quota.c    upload quotas charged per request, with their
- *                 configuration in lr_quota_conf.c and their stores in
- *                 lr_quota_store.c
- *   lr_util.c     the pure parsers, which the fuzzers link alone
- *   lr_private.h  what they share
- *
- * Configuration:
- *   LengthRequired              On | Off | LogOnly
- *   LengthRequiredMethods       method [method] ...
- *   LengthRequiredChunked       Deny | Allow | Buffer
- *   LengthRequiredMaxBody       size[K|M|G]
- *   LengthRequiredErrorFormat   Html | Json | Auto
- *   LengthRequiredHtaccess      Any | TightenOnly      (server, vhost)
- *   LengthRequiredStrict        On | Off               (server, vhost)
- *   LengthRequiredBufferMemory  size[K|M|G]            (server, vhost)
- *   LengthRequiredBufferDir     directory              (server, vhost)
- *   LengthRequiredQuota         name size period [key] | name Off
- *   LengthRequiredQuotaHeaders  On | Off
- *   LengthRequiredQuotaStore    shm | memcache:... | redis:...  (server)
- *   LengthRequiredQuotaEntries  n                      (server)
- */
-
-#include "lr_private.h"
+#include "lr_features.h"
 #include "http_connection.h"
 #include "http_core.h"
-#include "http_request.h"
 #include "http_protocol.h"
+#include "http_request.h"
 #include "ap_mpm.h"
 #include "mod_status.h"
 
 #ifndef LR_VERSION
 #define LR_VERSION "unknown"
 #endif
-
-#define LR_COUNT_FILTER     "LENGTH_REQUIRED_COUNT"
-#define LR_GONE_FILTER      "LENGTH_REQUIRED_GONE"
-#define LR_STATUS_FILTER    "LENGTH_REQUIRED_STATUS"
-#define LR_JSON_FILTER      "LENGTH_REQUIRED_JSON"
-#define LR_FRAMING_FILTER   "LENGTH_REQUIRED_FRAMING"
-#define LR_SPOOL_FILTER     "LENGTH_REQUIRED_SPOOL"
-
-/*
- * Policies: one field per directive, each with an "unset" state
- */
-
-static int lr_field_is_set(const lr_policy *p, lr_field_e f)
-{
-    switch (f) {
-    case LR_F_MODE:     return p->mode != LR_MODE_UNSET;
-    case LR_F_CHUNKED:  return p->chunked != LR_CHUNKED_UNSET;
-    case LR_F_MAX_BODY: return p->max_body != -1;
-    case LR_F_METHODS:  return p->methods_set;
-    case LR_F_FORMAT:   return p->format != LR_FORMAT_UNSET;
-    default:            return 0;
-    }
-}
-
-/* Copies field f (all that one directive sets) from one policy to another. */
-static void lr_policy_take(lr_policy *to, const lr_policy *from, lr_field_e f)
-{
-    switch (f) {
-    case LR_F_MODE:
-        to->mode = from->mode;
-        break;
-    case LR_F_CHUNKED:
-        to->chunked = from->chunked;
-        break;
-    case LR_F_MAX_BODY:
-        to->max_body = from->max_body;
-        break;
-    case LR_F_METHODS:
-        to->methods_set = from->methods_set;
-        to->method_mask = from->method_mask;
-        to->method_names = from->method_names;
-        break;
-    case LR_F_FORMAT:
-        to->format = from->format;
-        break;
-    default:
-        break;
-    }
-}
-
-static void lr_unset_policy(lr_policy *p)
-{
-    p->mode = LR_MODE_UNSET;
-    p->chunked = LR_CHUNKED_UNSET;
-    p->max_body = -1;
-    p->methods_set = 0;
-    p->method_mask = 0;
-    p->method_names = NULL;
-    p->format = LR_FORMAT_UNSET;
-}
-
-/* httpd's merge rule: what the inner scope sets wins, the rest inherits.
- * httpd merges per request wherever sections apply, so one line a field.
- */
-static void lr_merge_policy(lr_policy *out, const lr_policy *base,
-                            const lr_policy *add)
-{
-    out->mode = (add->mode != LR_MODE_UNSET) ? add->mode : base->mode;
-    out->chunked = (add->chunked != LR_CHUNKED_UNSET) ? add->chunked
-                                                      : base->chunked;
-    out->max_body = (add->max_body != -1) ? add->max_body : base->max_body;
-    lr_policy_take(out, add->methods_set ? add : base, LR_F_METHODS);
-    out->format = (add->format != LR_FORMAT_UNSET) ? add->format
-                                                   : base->format;
-}
 
 /*
  * Configuration: create and merge
@@ -145,34 +61,26 @@ static void *lr_create_dir_config(apr_pool_t *p, char *dir)
 {
     lr_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
 
-    lr_unset_policy(&conf->merged);
-    lr_unset_policy(&conf->trusted);
+    lr_policy_unset(&conf->policy);
+    conf->tenant = NULL;
+    conf->quota = NULL;
     return conf;
 }
 
+/* Where no .htaccess file set anything on either side (the common case,
+ * and <Location> sections are merged on every request), only the policy
+ * is merged; the tenant side is made only where one did.
+ */
 static void *lr_merge_dir_config(apr_pool_t *p, void *basev, void *addv)
 {
     const lr_dir_conf *base = basev;
     const lr_dir_conf *add = addv;
     lr_dir_conf *conf = apr_palloc(p, sizeof(*conf));
-    int f;
 
-    lr_merge_policy(&conf->merged, &base->merged, &add->merged);
-    lr_merge_policy(&conf->trusted, &base->trusted, &add->trusted);
+    lr_policy_merge(&conf->policy, &base->policy, &add->policy);
+    conf->tenant = (base->tenant || add->tenant)
+                   ? lr_tenant_merge(p, base, add) : NULL;
     conf->quota = lr_quota_merge(p, base->quota, add->quota);
-    conf->from_htaccess = 0;
-    if (!base->from_htaccess && !add->from_htaccess) {
-        /* The common case: no .htaccess value on either side. */
-        memset(conf->htfile, 0, sizeof(conf->htfile));
-        return conf;
-    }
-    for (f = 0; f < LR_F_COUNT; f++) {
-        conf->htfile[f] = lr_field_is_set(&add->merged, f) ? add->htfile[f]
-                                                           : base->htfile[f];
-        if (conf->htfile[f]) {
-            conf->from_htaccess = 1;
-        }
-    }
     return conf;
 }
 
@@ -184,8 +92,10 @@ static void *lr_create_srv_config(apr_pool_t *p, server_rec *s)
     sconf->strict = -1;
     sconf->active = 0;
     sconf->slot = -1;
+    sconf->counts = NULL;
     sconf->buffer_memory = -1;
     sconf->buffer_dir = NULL;
+    sconf->quota = NULL;
     return sconf;
 }
 
@@ -201,10 +111,11 @@ static void *lr_merge_srv_config(apr_pool_t *p, void *basev, void *addv)
     /* The main server's sections apply inside every virtual host. */
     sconf->active = add->active || base->active;
     sconf->slot = -1;           /* per host, assigned in post_config */
+    sconf->counts = NULL;
     sconf->buffer_memory = (add->buffer_memory != -1) ? add->buffer_memory
                                                       : base->buffer_memory;
     sconf->buffer_dir = add->buffer_dir ? add->buffer_dir : base->buffer_dir;
-    /* The budgets the host's own sections declare (lr_quota.c); the
+    /* The budgets the host's own sections declare (lr_quota_conf.c); the
      * store is the main server's.
      */
     sconf->quota = add->quota;
@@ -212,227 +123,193 @@ static void *lr_merge_srv_config(apr_pool_t *p, void *basev, void *addv)
 }
 
 /*
- * Directive handlers
+ * The request hooks: each feature in turn, on every route to a handler
  */
 
-/* httpd parses .htaccess files with cmd->pool and cmd->temp_pool both the
- * request pool, which is how ap_check_cmd_context() recognises them too.
+/* Hands what a scope decided about the body it let through to the feature
+ * that takes it from there.
  */
-static int lr_in_htaccess(const cmd_parms *cmd)
+static LR_COLD int lr_route(request_rec *r, const lr_dir_conf *conf,
+                            lr_verdict v)
 {
-    return cmd->pool == cmd->temp_pool;
-}
-
-/* Stores what one per-directory directive parsed (field f of value): in
- * the merged policy, and, unless it comes from a .htaccess file, in the
- * trusted one too; a .htaccess file's name is kept for the error log.
- */
-static const char *lr_store(cmd_parms *cmd, lr_dir_conf *conf, lr_field_e f,
-                            const lr_policy *value)
-{
-    lr_policy_take(&conf->merged, value, f);
-    if (lr_in_htaccess(cmd)) {
-        conf->htfile[f] = apr_pstrdup(cmd->pool, cmd->config_file
-                                                 ? cmd->config_file->name
-                                                 : ".htaccess");
-        conf->from_htaccess = 1;
-        return NULL;
-    }
-    conf->htfile[f] = NULL;
-    lr_policy_take(&conf->trusted, value, f);
-    if (f == LR_F_MODE && value->mode != LR_MODE_OFF) {
-        /* For mod_status: hosts the configuration turns on are shown. */
-        lr_srv_conf *sconf = ap_get_module_config(cmd->server->module_config,
-                                                  &length_required_module);
-        sconf->active = 1;
-    }
-    return NULL;
-}
-
-/* The keywords of a directive and the values they stand for. */
-typedef struct {
-    const char *name;
-    int value;
-} lr_keyword;
-
-static const lr_keyword lr_mode_words[] = {
-    {"On", LR_MODE_ON}, {"Off", LR_MODE_OFF}, {"LogOnly", LR_MODE_LOGONLY},
-    {NULL, 0}
-};
-static const lr_keyword lr_chunked_words[] = {
-    {"Deny", LR_CHUNKED_DENY}, {"Allow", LR_CHUNKED_ALLOW},
-    {"Buffer", LR_CHUNKED_BUFFER}, {NULL, 0}
-};
-static const lr_keyword lr_format_words[] = {
-    {"Html", LR_FORMAT_HTML}, {"Json", LR_FORMAT_JSON},
-    {"Auto", LR_FORMAT_AUTO}, {NULL, 0}
-};
-static const lr_keyword lr_htaccess_words[] = {
-    {"Any", LR_HTACCESS_ANY}, {"TightenOnly", LR_HTACCESS_TIGHTEN},
-    {NULL, 0}
-};
-
-/* Looks a directive's argument up among its keywords, case-insensitively
- * as httpd's own directives do.  Returns NULL, or the error that names
- * the directive, the value and the keywords allowed ("use A, B or C").
- */
-static const char *lr_keyword_value(cmd_parms *cmd, const char *arg,
-                                    const lr_keyword *words, int *value)
-{
-    const char *allowed = words[0].name;
-    int i;
-
-    for (i = 0; words[i].name; i++) {
-        if (!strcasecmp(arg, words[i].name)) {
-            *value = words[i].value;
-            return NULL;
-        }
-        if (i > 0) {
-            allowed = apr_pstrcat(cmd->temp_pool, allowed,
-                                  words[i + 1].name ? ", " : " or ",
-                                  words[i].name, NULL);
-        }
-    }
-    return apr_psprintf(cmd->pool, "%s: '%s' is not allowed; use %s",
-                        cmd->cmd->name, arg, allowed);
-}
-
-/* LengthRequired, LengthRequiredChunked and LengthRequiredErrorFormat:
- * cmd->info says which field of the policy the keyword sets.
- */
-static const char *lr_cmd_keyword(cmd_parms *cmd, void *dconf,
-                                  const char *arg)
-{
-    lr_field_e f = (lr_field_e)(apr_uintptr_t)cmd->info;
-    const lr_keyword *words;
-    lr_policy value;
-    int v;
-    const char *err;
-
-    switch (f) {
-    case LR_F_MODE:
-        words = lr_mode_words;
-        break;
-    case LR_F_CHUNKED:
-        words = lr_chunked_words;
-        break;
+    switch (v.kind) {
+    case LR_BODY_BUFFER:
+        lr_buffer_want(r, v.mode, v.length);
+        return DECLINED;
+    case LR_BODY_DECLARED:
+    case LR_BODY_STREAMED:
+        /* Upload quotas: the declared length is charged now, a streamed
+         * body as it arrives (-1).
+         */
+        return conf->quota ? lr_quota_charge(r, conf->quota, v.mode,
+                                             v.length)
+                           : DECLINED;
     default:
-        f = LR_F_FORMAT;
-        words = lr_format_words;
-        break;
+        return DECLINED;
     }
-    if ((err = lr_keyword_value(cmd, arg, words, &v))) {
-        return err;
-    }
-    lr_unset_policy(&value);
-    value.mode = (f == LR_F_MODE) ? v : LR_MODE_UNSET;
-    value.chunked = (f == LR_F_CHUNKED) ? v : LR_CHUNKED_UNSET;
-    value.format = (f == LR_F_FORMAT) ? v : LR_FORMAT_UNSET;
-    return lr_store(cmd, dconf, f, &value);
 }
 
-static const char *lr_cmd_max_body(cmd_parms *cmd, void *dconf,
-                                   const char *arg)
-{
-    lr_policy value;
-
-    lr_unset_policy(&value);
-    if (!lr_parse_size(arg, &value.max_body)) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid size; use a "
-                            "whole number of bytes, optionally followed by "
-                            "K, M or G (powers of 1024), or 0 for no limit",
-                            cmd->cmd->name, arg);
-    }
-    return lr_store(cmd, dconf, LR_F_MAX_BODY, &value);
-}
-
-static const char *lr_cmd_methods(cmd_parms *cmd, void *dconf,
-                                  const char *args)
-{
-    lr_policy value;
-    const char *word;
-
-    lr_unset_policy(&value);
-    while (*(word = ap_getword_conf(cmd->temp_pool, &args))) {
-        if (!lr_add_method(cmd->pool, word, ap_method_number_of(word),
-                           &value.method_mask, &value.method_names)) {
-            return apr_psprintf(cmd->pool, "%s: '%s' is not a valid HTTP "
-                                "method; a method is a token such as POST, "
-                                "PUT or PROPPATCH", cmd->cmd->name, word);
-        }
-        value.methods_set = 1;
-    }
-    if (!value.methods_set) {
-        return apr_psprintf(cmd->pool, "%s: no method given; name at least "
-                            "one method, such as POST PUT PATCH",
-                            cmd->cmd->name);
-    }
-    return lr_store(cmd, dconf, LR_F_METHODS, &value);
-}
-
-static const char *lr_cmd_htaccess(cmd_parms *cmd, void *dconf,
-                                   const char *arg)
-{
-    lr_srv_conf *sconf = ap_get_module_config(cmd->server->module_config,
-                                              &length_required_module);
-    int value;
-    const char *err = lr_keyword_value(cmd, arg, lr_htaccess_words, &value);
-
-    if (!err) {
-        sconf->htaccess = value;
-    }
-    return err;
-}
-
-static const char *lr_cmd_strict(cmd_parms *cmd, void *dconf, int flag)
-{
-    lr_srv_conf *sconf = ap_get_module_config(cmd->server->module_config,
-                                              &length_required_module);
-
-    sconf->strict = flag;
-    return NULL;
-}
-
-static const char *lr_cmd_buffer_memory(cmd_parms *cmd, void *dconf,
-                                        const char *arg)
-{
-    lr_srv_conf *sconf = ap_get_module_config(cmd->server->module_config,
-                                              &length_required_module);
-
-    if (!lr_parse_size(arg, &sconf->buffer_memory)) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid size; use a "
-                            "whole number of bytes, optionally followed by "
-                            "K, M or G (powers of 1024); 0 sends every byte "
-                            "to the temporary file", cmd->cmd->name, arg);
-    }
-    return NULL;
-}
-
-/* The directory must exist now, so that apachectl -t reports it; whether
- * the children's user can write it is known only at startup
- * (lr_buffer_post_config).  Relative to ServerRoot, as httpd's paths are.
+/* Judges r in the scope conf.  Out of line, so that the hooks' early
+ * returns need no stack frame.
  */
-static const char *lr_cmd_buffer_dir(cmd_parms *cmd, void *dconf,
-                                     const char *arg)
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int lr_scope(request_rec *r, const lr_dir_conf *conf)
 {
-    lr_srv_conf *sconf = ap_get_module_config(cmd->server->module_config,
-                                              &length_required_module);
-    const char *dir = ap_server_root_relative(cmd->pool, arg);
-    apr_finfo_t fi;
+    lr_verdict v = lr_judge_scope(r, conf, conf->quota != NULL);
 
-    if (!dir || !*arg) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid path",
-                            cmd->cmd->name, arg);
+    if (v.status != DECLINED || v.kind == LR_BODY_PASSED) {
+        return v.status;
     }
-    if (apr_stat(&fi, dir, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
-        || fi.filetype != APR_DIR) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not an existing "
-                            "directory; name a directory the user the "
-                            "children run as can write", cmd->cmd->name, dir);
-    }
-    sconf->buffer_dir = dir;
-    return NULL;
+    return lr_route(r, conf, v);
 }
+
+/* An internal redirect (mod_rewrite, Action, ErrorDocument ...) takes over
+ * the body state of the request it came from, and its own scope judges
+ * the body again, by the method the client sent.  The redirect of a
+ * refused request (its ErrorDocument) is not judged: its body is gone.
+ */
+static LR_COLD int lr_redirected(request_rec *r)
+{
+    const lr_dir_conf *conf;
+    const lr_req *rq;
+
+    if (lr_inherit(r)) {
+        return DECLINED;
+    }
+    rq = lr_req_of(r);
+    if (rq && rq->body && rq->body->buffer) {
+        lr_buffer_attach(r, rq->body);
+    }
+    conf = ap_get_module_config(r->per_dir_config, &length_required_module);
+    if (!LR_SCOPE_MAY_JUDGE(conf, lr_first(r))) {
+        return DECLINED;
+    }
+    return lr_scope(r, conf);
+}
+
+/* header_parser: the decision, for the initial request and for every
+ * internal redirect of it.  Nothing is allocated for a request the scope
+ * does not judge, nor for one it lets pass with nothing more to do.
+ */
+static int lr_header_parser(request_rec *r)
+{
+    const lr_dir_conf *conf;
+
+    if (r->main) {
+        return DECLINED;
+    }
+    if (r->prev) {
+        return lr_redirected(r);
+    }
+    conf = ap_get_module_config(r->per_dir_config, &length_required_module);
+    if (!LR_SCOPE_MAY_JUDGE(conf, r)) {
+        return DECLINED;
+    }
+    return lr_scope(r, conf);
+}
+
+/* LengthRequiredChunked Buffer reads the body now, after authorization
+ * and after the last scope has judged; a body read whole is charged to
+ * the budgets of the scope before the handler gets it.
+ */
+static LR_COLD int lr_fixups_buffer(request_rec *r, lr_body *body)
+{
+    const lr_dir_conf *conf;
+    apr_off_t length;
+    lr_mode_e mode;
+    int rv = lr_buffer_read(r, body, &length, &mode);
+
+    if (rv != OK) {
+        return rv;
+    }
+    conf = ap_get_module_config(r->per_dir_config, &length_required_module);
+    if (length >= 0 && conf->quota
+        && (rv = lr_quota_charge_buffered(r, conf->quota, mode, length))
+           != DECLINED) {
+        lr_buffer_drop(r, body);
+        return rv;
+    }
+    lr_buffer_hand_on(r, body);
+    return OK;
+}
+
+/* What fixups does where a scope judged the request or its body has a
+ * state: put the meter back if a fast redirect dropped it (even one that
+ * kept the configuration, as the lookup of a file in the same directory
+ * does), judge again in a scope not judged yet, then the quotas' and
+ * Buffer's work before the handler.
+ */
+static LR_COLD int lr_fixups_state(request_rec *r)
+{
+    const lr_req *rq = lr_req_of(r);
+    lr_body *body = rq ? rq->body : NULL;
+    int rv;
+
+    if (body) {
+        if (body->status) {
+            return DECLINED;            /* refused already */
+        }
+        lr_meter_resume(r, body);
+    }
+    if (!lr_judged_here(r)) {
+        const lr_dir_conf *conf =
+            ap_get_module_config(r->per_dir_config, &length_required_module);
+
+        if (LR_SCOPE_MAY_JUDGE(conf, lr_first(r))
+            && (rv = lr_scope(r, conf)) != DECLINED) {
+            return rv;
+        }
+        rq = lr_req_of(r);
+        body = rq ? rq->body : NULL;
+    }
+    if (!body) {
+        return DECLINED;
+    }
+    if (body->quota && (rv = lr_quota_fixups(r, body)) != DECLINED) {
+        return rv;
+    }
+    if (body->buffer) {
+        return lr_fixups_buffer(r, body);
+    }
+    return DECLINED;
+}
+
+/* fixups: DirectoryIndex (mod_dir, in fixups) and MultiViews
+ * (mod_negotiation, in type_checker) hand the request the configuration
+ * of the file they picked, <Files> and <Directory> sections included,
+ * without running header_parser again: that file's scope judges the
+ * request here, after authorization and before any handler runs.  A scope
+ * that judged it already is not asked again: where that scope let the
+ * body pass with nothing to keep (the common case), one comparison says
+ * so.
+ */
+static int lr_fixups(request_rec *r)
+{
+    const lr_dir_conf *conf;
+    void *v;
+
+    if (r->main) {
+        return DECLINED;
+    }
+    v = LR_SLOT(r);
+    if (v == LR_MARK(r->per_dir_config)) {
+        return DECLINED;
+    }
+    if (!v && !r->prev) {
+        conf = ap_get_module_config(r->per_dir_config,
+                                    &length_required_module);
+        if (!LR_SCOPE_MAY_JUDGE(conf, r)) {
+            return DECLINED;
+        }
+    }
+    return lr_fixups_state(r);
+}
+
+/*
+ * The command table
+ */
 
 /* RSRC_CONF | OR_LIMIT: the policy directives work in the server config,
  * virtual hosts, <Directory>, <Location>, <Files>, <If> and, under
@@ -458,7 +335,7 @@ static const command_rec lr_cmds[] = {
                   "read whole before the handler (default Deny)"),
     AP_INIT_TAKE1("LengthRequiredMaxBody", lr_cmd_max_body, NULL,
                   RSRC_CONF | OR_LIMIT,
-                  "Largest request body in bytes, K, M or G; 0 for no cap "
+                  "Largest request body in bytes, K, M, G or T; 0 for no cap "
                   "(default 0)"),
     AP_INIT_TAKE1("LengthRequiredErrorFormat", lr_cmd_keyword,
                   (void *)LR_F_FORMAT,
@@ -507,6 +384,116 @@ static const command_rec lr_cmds[] = {
  * Startup
  */
 
+/* Whether a .htaccess file may set the policy in some directory: a
+ * <Directory> section (of any host) lets it through AllowOverride Limit
+ * or All, or through an AllowOverrideList that names a LengthRequired
+ * directive.  AllowOverride is allowed in <Directory> sections only.
+ */
+static int lr_htaccess_may_set(server_rec *s)
+{
+    server_rec *vs;
+    int i;
+
+    for (vs = s; vs; vs = vs->next) {
+        const core_server_config *csc =
+            ap_get_core_module_config(vs->module_config);
+        ap_conf_vector_t *const *sec =
+            (ap_conf_vector_t *const *)csc->sec_dir->elts;
+
+        for (i = 0; i < csc->sec_dir->nelts; i++) {
+            const core_dir_config *cd = ap_get_core_module_config(sec[i]);
+            const apr_array_header_t *list;
+            const apr_table_entry_t *e;
+            int j;
+
+            if (!(cd->override & OR_UNSET) && (cd->override & OR_LIMIT)) {
+                return 1;
+            }
+            if (!cd->override_list) {
+                continue;
+            }
+            list = apr_table_elts(cd->override_list);
+            e = (const apr_table_entry_t *)list->elts;
+            for (j = 0; j < list->nelts; j++) {
+                if (!strncasecmp(e[j].key, "LengthRequired", 14)) {
+                    return 1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* The request hooks are registered only where the configuration can use
+ * them, so that a server that loads the module and uses it nowhere pays
+ * nothing per request: the policy's hooks where a host turns the policy On
+ * or LogOnly, where a .htaccess file may, or where Strict is On (a refused
+ * request's error document must not read its body); Strict's own hooks
+ * where a host has it On.  httpd has sorted the hooks once the directives
+ * were read; these are registered afterwards, so they are sorted again
+ * (as httpd itself does for hooks that directives register).
+ */
+static int lr_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp, server_rec *s)
+{
+    server_rec *vs;
+    int policy = 0, strict = 0;
+
+    for (vs = s; vs; vs = vs->next) {
+        const lr_srv_conf *sconf =
+            ap_get_module_config(vs->module_config, &length_required_module);
+
+        policy |= sconf->active;
+        strict |= (sconf->strict == 1);
+    }
+    if (!policy) {
+        policy = lr_htaccess_may_set(s);
+    }
+    if (strict) {
+        /* The framing filter goes on each connection before anything is
+         * read; pre_read_request marks where each request head begins;
+         * post_read_request is the first hook with the head read and the
+         * virtual host known, so the verdict comes before any other module
+         * acts on the request (FIRST).
+         */
+        ap_hook_pre_connection(lr_strict_pre_connection, NULL, NULL,
+                               APR_HOOK_MIDDLE);
+        ap_hook_pre_read_request(lr_strict_pre_read_request, NULL, NULL,
+                                 APR_HOOK_MIDDLE);
+        ap_hook_post_read_request(lr_strict_post_read_request, NULL, NULL,
+                                  APR_HOOK_FIRST);
+    }
+    if (policy || strict) {
+        /* header_parser is the first hook that sees the merged
+         * per-directory and .htaccess configuration, and it runs before
+         * authentication, authorization and the handler, so nothing has
+         * read the body yet.  FIRST: a request we refuse should not cost
+         * other modules any work.
+         */
+        ap_hook_header_parser(lr_header_parser, NULL, NULL, APR_HOOK_FIRST);
+        /* DirectoryIndex and MultiViews change the request's configuration
+         * without running header_parser again; mod_dir does it in fixups
+         * (LAST), so the file's scope judges the request after that
+         * (REALLY_LAST), still before any handler.  Buffer reads the body
+         * there too, and quotas keyed on the user are charged: after
+         * authentication and authorization (a 401 or 403 costs no body
+         * read and no charge), before the handler.
+         */
+        ap_hook_fixups(lr_fixups, NULL, NULL, APR_HOOK_REALLY_LAST);
+        /* Error responses get their filters from this hook only (httpd
+         * resets the output filters first); order among modules does not
+         * matter, the JSON filter is a resource filter and sits above the
+         * protocol ones.
+         */
+        ap_hook_insert_error_filter(lr_insert_error_filter, NULL, NULL,
+                                    APR_HOOK_MIDDLE);
+    }
+    if (policy || strict) {
+        apr_hook_sort_all();
+    }
+    return OK;
+}
+
 /* The version goes into httpd's server description (mod_info's "Server
  * Version", and the Server header under ServerTokens Full), and into the
  * error log once per configuration that is put to use (not httpd's
@@ -520,7 +507,6 @@ static int lr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
                      "LR00012: mod_length_required " LR_VERSION " loaded");
     }
-    lr_strict_post_config(s);
     if (lr_buffer_post_config(ptemp, s) != OK
         || lr_quota_post_config(pconf, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -530,42 +516,11 @@ static int lr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 
 static void lr_register_hooks(apr_pool_t *p)
 {
-    /* header_parser is the first hook that sees the merged per-directory
-     * and .htaccess configuration, and it runs before authentication,
-     * authorization and the handler, so nothing has read the body yet.
-     * FIRST: a request we refuse should not cost other modules any work.
+    /* The request hooks are registered by lr_check_config, once the
+     * configuration says which are needed: REALLY_FIRST, so that they are
+     * in place (and sorted) before any other module's check_config.
      */
-    ap_hook_header_parser(lr_header_parser, NULL, NULL, APR_HOOK_FIRST);
-
-    /* DirectoryIndex and MultiViews change the request's configuration
-     * without running header_parser again; mod_dir does it in fixups
-     * (LAST), so the file's scope judges the request after that
-     * (REALLY_LAST), still before any handler.  LengthRequiredChunked
-     * Buffer reads the body there too: after authentication and
-     * authorization (a 401 or 403 costs no body read), after the last
-     * scope has judged, before the handler.
-     */
-    ap_hook_fixups(lr_fixups, NULL, NULL, APR_HOOK_REALLY_LAST);
-
-    /* Strict framing: the filter goes on each connection before anything
-     * is read; pre_read_request marks where each request head begins;
-     * post_read_request is the first hook with the head read and the
-     * virtual host known, so the verdict comes before any other module
-     * acts on the request (FIRST).
-     */
-    ap_hook_pre_connection(lr_strict_pre_connection, NULL, NULL,
-                           APR_HOOK_MIDDLE);
-    ap_hook_pre_read_request(lr_strict_pre_read_request, NULL, NULL,
-                             APR_HOOK_MIDDLE);
-    ap_hook_post_read_request(lr_strict_post_read_request, NULL, NULL,
-                              APR_HOOK_FIRST);
-
-    /* Error responses get their filters from this hook only (httpd resets
-     * the output filters first); order among modules does not matter, the
-     * JSON filter is a resource filter and sits above the protocol ones.
-     */
-    ap_hook_insert_error_filter(lr_insert_error_filter, NULL, NULL,
-                                APR_HOOK_MIDDLE);
+    ap_hook_check_config(lr_check_config, NULL, NULL, APR_HOOK_REALLY_FIRST);
 
     /* The counters must exist before the children are forked (post_config
      * runs in the parent); pre_mpm zeroes them on every full start.
@@ -577,56 +532,47 @@ static void lr_register_hooks(apr_pool_t *p)
      * configuration is read (so "Mutex" can name it); check_config runs
      * under "apachectl -t" too and refuses budgets the store cannot
      * count; child_init reopens the mutex and connects the stores.
-     * Budgets keyed on the user are charged by lr_fixups, after httpd's
-     * auth phases and before the body is read; the body is counted from
-     * just before the handler (insert_filter), for the refund of what
-     * never arrived.
      */
     ap_hook_pre_config(lr_quota_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(lr_quota_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(lr_quota_child_init, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_insert_filter(lr_quota_insert_filter, NULL, NULL,
-                          APR_HOOK_MIDDLE);
 
     /* mod_status calls this when it is loaded; without it we still count. */
     APR_OPTIONAL_HOOK(ap, status_hook, lr_status_hook, NULL, NULL,
                       APR_HOOK_MIDDLE);
 
-    /* Just under the protocol filters: httpd puts it right above HTTP_IN
-     * (which removes the chunk framing), below content filters such as
-     * an inflating DEFLATE, so it counts the body as the client sent it.
-     * A protocol-type filter would land below HTTP_IN and count framing.
+    /* The meter sits just under the protocol filters: httpd puts it right
+     * above HTTP_IN (which removes the chunk framing), below content
+     * filters such as an inflating DEFLATE, so it counts the body as the
+     * client sent it.  A protocol-type filter would land below HTTP_IN
+     * and count framing.
      */
-    lr_count_filter_handle =
-        ap_register_input_filter(LR_COUNT_FILTER, lr_count_filter, NULL,
-                                 AP_FTYPE_PROTOCOL - 1);
+    lr_meter_filter_handle =
+        ap_register_input_filter("LENGTH_REQUIRED_METER", lr_meter_filter,
+                                 NULL, AP_FTYPE_PROTOCOL - 1);
     /* On the redirects of a refused request, at the same place. */
     lr_gone_filter_handle =
-        ap_register_input_filter(LR_GONE_FILTER, lr_gone_filter, NULL,
-                                 AP_FTYPE_PROTOCOL - 1);
+        ap_register_input_filter("LENGTH_REQUIRED_GONE", lr_gone_filter,
+                                 NULL, AP_FTYPE_PROTOCOL - 1);
     /* Above HTTP_HEADER (a protocol filter), which sends the status. */
     lr_status_filter_handle =
-        ap_register_output_filter(LR_STATUS_FILTER, lr_status_filter, NULL,
-                                  AP_FTYPE_PROTOCOL - 1);
-    /* The buffered body: one type above the counter, so that reads of the
+        ap_register_output_filter("LENGTH_REQUIRED_STATUS", lr_status_filter,
+                                  NULL, AP_FTYPE_PROTOCOL - 1);
+    /* The buffered body: one type above the meter, so that reads of the
      * buffered bytes are not counted a second time.
      */
     lr_spool_filter_handle =
-        ap_register_input_filter(LR_SPOOL_FILTER, lr_spool_filter, NULL,
-                                 AP_FTYPE_PROTOCOL - 2);
-    /* The quota's count of what arrived: placed as the count filter is. */
-    lr_quota_filter_handle =
-        ap_register_input_filter("LENGTH_REQUIRED_QUOTA", lr_quota_filter,
-                                 NULL, AP_FTYPE_PROTOCOL - 1);
+        ap_register_input_filter("LENGTH_REQUIRED_SPOOL", lr_spool_filter,
+                                 NULL, AP_FTYPE_PROTOCOL - 2);
     lr_json_filter_handle =
-        ap_register_output_filter(LR_JSON_FILTER, lr_json_filter, NULL,
-                                  AP_FTYPE_RESOURCE);
+        ap_register_output_filter("LENGTH_REQUIRED_JSON", lr_json_filter,
+                                  NULL, AP_FTYPE_RESOURCE);
     /* A connection filter, above mod_ssl's (CONNECTION + 5): it reads the
      * head as the client sent it, decrypted.
      */
     lr_framing_filter_handle =
-        ap_register_input_filter(LR_FRAMING_FILTER, lr_framing_filter, NULL,
-                                 AP_FTYPE_CONNECTION);
+        ap_register_input_filter("LENGTH_REQUIRED_FRAMING", lr_framing_filter,
+                                 NULL, AP_FTYPE_CONNECTION);
 }
 
 /* Spelt out rather than AP_DECLARE_MODULE(), which would declare the

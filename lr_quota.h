@@ -1,0 +1,102 @@
+/*
+ * lr_quota.h: what the files of upload quotas share, and no other file
+ * needs: budgets, their configuration, and the store interface
+ * (lr_quota_conf.c reads them, lr_quota.c charges them, lr_quota_store.c
+ * counts them).
+ *
+ * Copyright 2026 The mod_length_required authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may
+ * not use this file except in compliance with the License.  You may obtain
+ * a copy of the License in the LICENSE file at the top of this source tree
+ * or at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+#ifndef LR_QUOTA_H
+#define LR_QUOTA_H
+
+#include "ap_expr.h"
+
+#include "lr_features.h"
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#pragma GCC visibility push(hidden)
+#endif
+
+/* One LengthRequiredQuota line. */
+typedef struct lr_quota {
+    const char *name;
+    apr_off_t size;             /* bytes per window */
+    apr_int64_t period;         /* seconds */
+    const ap_expr_info_t *key;  /* NULL with off */
+    const char *key_text;
+    int off;                    /* "name Off": removes the inherited one */
+    int after_auth;             /* the key names the authenticated user:
+                                 * charged in fixups, after httpd's auth */
+} lr_quota;
+
+/* The quotas of a scope: every budget in force (after a merge), or what
+ * the scope's own lines add, replace and remove (before it).
+ */
+typedef struct lr_quota_dir {
+    apr_array_header_t *quotas; /* lr_quota *, or NULL */
+    int headers;                /* LengthRequiredQuotaHeaders, -1 unset */
+} lr_quota_dir;
+
+/* What a store operation found. */
+typedef enum {
+    LR_QS_OK = 0,               /* charged */
+    LR_QS_OVER,                 /* would pass the size: nothing charged */
+    LR_QS_ERROR                 /* the store failed or timed out */
+} lr_qs_result;
+
+typedef enum {
+    LR_STORE_SHM = 0,
+    LR_STORE_MEMCACHE,
+    LR_STORE_REDIS
+} lr_store_kind;
+
+/* LengthRequiredQuotaStore and LengthRequiredQuotaEntries (read from the
+ * main server's only), and the budgets a virtual host's sections declare.
+ */
+typedef struct lr_quota_srv {
+    int store_set;
+    lr_store_kind kind;
+    const char *spec;           /* as written, for the log */
+    apr_array_header_t *hosts;  /* "host:port" strings */
+    apr_interval_time_t timeout;
+    int fail_closed;
+    int entries;                /* -1 unset */
+    /* Every budget declared in this virtual host's sections, for the
+     * startup checks against what the store can hold.
+     */
+    apr_array_header_t *budgets;    /* const lr_quota * */
+} lr_quota_srv;
+
+/* lr_quota_store.c: where the budgets are counted (shm, memcached,
+ * Redis), behind one interface.  Each reserve and refund is one atomic
+ * operation on the store.
+ */
+const char *lr_qstore_check(const lr_quota_srv *store, apr_off_t size);
+apr_status_t lr_qstore_init(apr_pool_t *pconf, server_rec *s,
+                            const lr_quota_srv *store, int used);
+void lr_qstore_child_init(apr_pool_t *pchild, server_rec *s);
+lr_qs_result lr_qstore_reserve(request_rec *r, const char *key,
+                               apr_off_t n, apr_off_t size,
+                               apr_int64_t window_end, apr_off_t *used);
+lr_qs_result lr_qstore_refund(request_rec *r, const char *key, apr_off_t n,
+                              apr_off_t size, apr_int64_t window_end,
+                              apr_off_t charged);
+int lr_qstore_fail_closed(void);
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#pragma GCC visibility pop
+#endif
+
+#endif /* LR_QUOTA_H */
