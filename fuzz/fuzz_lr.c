@@ -1,14 +1,29 @@
 /*
- * libFuzzer harnesses for the parsers of mod_length_required.
+ * fuzz_lr.c: libFuzzer harnesses for the parsers of mod_length_required.
+ *
+ * Copyright 2026 The mod_length_required authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may
+ * not use this file except in compliance with the License.  You may obtain
+ * a copy of the License in the LICENSE file at the top of this source tree
+ * or at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
  *
  * Each binary links lr_util.c, the module's own parsers as httpd runs
- * them, which need APR alone.  The method parser is handed the method
- * number httpd would give a word; a small stand-in below knows the few
- * methods the harness needs to reach every branch.  Build and run with
- * "make fuzz" (see the Makefile).
+ * them, with APR alone: no httpd header is on the include path.  The
+ * method parser is handed the bit the module would give a word; a small
+ * stand-in below knows the few methods the harness needs to reach every
+ * branch.  Build and run with "make fuzz" (see fuzz/run).
  *
  * One binary per parser, chosen with -DLR_FUZZ_<NAME>:
- *   SIZE     lr_parse_size            (LengthRequiredMaxBody)
+ *   SIZE     lr_parse_size            (sizes of every directive)
+ *   NUMBER   lr_parse_number          (numbers of every directive)
+ *   PERIOD   lr_parse_period          (LengthRequiredQuota periods)
  *   LENGTH   lr_length_value          (a request's Content-Length)
  *   METHODS  lr_add_method            (LengthRequiredMethods words)
  *   TE       lr_te_check              (Transfer-Encoding under Strict)
@@ -16,24 +31,52 @@
  *   FRAMING  lr_framing_scan          (request head lines under Strict)
  */
 
-#include "../lr_private.h"
+#include "apr_general.h"
+#include "apr_lib.h"
+#include "apr_strings.h"
+
+#include "../lr_util.h"
 
 #include <stdlib.h>
 #include <stdint.h>
+#include <string.h>
 
-/* httpd's ap_method_number_of() for the methods the harness cares about. */
-static int lr_fuzz_method_number(const char *method)
+/* The bit the module gives the methods the harness cares about. */
+static int lr_fuzz_method_bit(const char *method)
 {
-    if (!strcmp(method, "GET") || !strcmp(method, "HEAD")) {
-        return M_GET;
+    if (!strcmp(method, "GET")) {
+        return 0;
+    }
+    if (!strcmp(method, "HEAD")) {
+        return 63;
     }
     if (!strcmp(method, "POST")) {
-        return M_POST;
+        return 2;
     }
     if (!strcmp(method, "PROPPATCH")) {
-        return M_PROPPATCH;
+        return 12;
     }
-    return M_INVALID;
+    return LR_METHOD_BY_NAME;
+}
+
+/* What a number of at most 18 digits (leading zeros aside) is, counted
+ * the slow way; -1 if longer.  *end is set after the digits either way.
+ */
+static apr_int64_t lr_fuzz_reference(const char *s, const char **end)
+{
+    apr_int64_t v = 0;
+    int n = 0;
+
+    while (*s == '0') {
+        s++;
+    }
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (++n <= 18) {
+            v = v * 10 + (*s - '0');
+        }
+    }
+    *end = s;
+    return (n <= 18) ? v : -1;
 }
 
 static apr_pool_t *lr_fuzz_pool;
@@ -67,22 +110,66 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #if defined(LR_FUZZ_SIZE)
     {
         apr_off_t v = -1;
-        const char *s = lr_fuzz_string(p, data, size);
+        const char *s = lr_fuzz_string(p, data, size), *end = s;
+        apr_int64_t ref = lr_fuzz_reference(s, &end);
+        int shift = 0;
 
+        switch (*end) {
+        case 'k': case 'K': shift = 10; end++; break;
+        case 'm': case 'M': shift = 20; end++; break;
+        case 'g': case 'G': shift = 30; end++; break;
+        case 't': case 'T': shift = 40; end++; break;
+        }
         if (lr_parse_size(s, &v)) {
-            /* Accepted sizes are whole, non-negative numbers of bytes. */
-            if (v < 0 || !apr_isdigit(s[0])) {
+            /* Accepted: digits and at most one unit, and the value they
+             * say (where the slow count can tell).
+             */
+            if (v < 0 || !apr_isdigit(s[0]) || *end
+                || (ref >= 0 && ref <= (APR_INT64_MAX >> shift)
+                    && v != (ref << shift))) {
                 abort();
             }
+        }
+        else if (apr_isdigit(s[0]) && !*end && ref >= 0
+                 && ref <= (APR_INT64_MAX >> shift)) {
+            abort();        /* refused a size that fits */
+        }
+    }
+#elif defined(LR_FUZZ_NUMBER)
+    {
+        const char *s = lr_fuzz_string(p, data, size), *end = s;
+        apr_int64_t v = -1, ref = lr_fuzz_reference(s, &end);
+        apr_int64_t max = size ? (apr_int64_t)data[0] * 1000 : 0;
+
+        if (lr_parse_number(s, max, &v)) {
+            if (v < 0 || v > max || !apr_isdigit(s[0]) || *end
+                || (ref >= 0 && v != ref)) {
+                abort();
+            }
+        }
+        else if (apr_isdigit(s[0]) && !*end && ref >= 0 && ref <= max) {
+            abort();        /* refused a number in range */
+        }
+    }
+#elif defined(LR_FUZZ_PERIOD)
+    {
+        const char *s = lr_fuzz_string(p, data, size);
+        apr_int64_t v = -1, max = 31 * 86400;
+
+        if (lr_parse_period(s, max, &v) && (v < 1 || v > max)) {
+            abort();
         }
     }
 #elif defined(LR_FUZZ_LENGTH)
     {
-        const char *s = lr_fuzz_string(p, data, size);
+        const char *s = lr_fuzz_string(p, data, size), *end = s;
         apr_off_t v = lr_length_value(s);
+        apr_int64_t ref = lr_fuzz_reference(s, &end);
 
-        /* Never negative; a lone digit is itself. */
-        if (v < 0 || (size == 1 && apr_isdigit(s[0]) && v != s[0] - '0')) {
+        /* Never negative; digits are what they say, or saturate. */
+        if (v < 0 || (apr_isdigit(s[0]) && ref >= 0 && v != ref)
+            || (apr_isdigit(s[0]) && ref < 0 && v != APR_INT64_MAX
+                && v < APR_INT64_C(1000000000000000000))) {
             abort();
         }
     }
@@ -95,7 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         for (word = apr_strtok(s, " \t", &last); word;
              word = apr_strtok(NULL, " \t", &last)) {
-            int ok = lr_add_method(p, word, lr_fuzz_method_number(word),
+            int ok = lr_add_method(p, word, lr_fuzz_method_bit(word),
                                    &mask, &names);
             if (ok != lr_is_token(word)) {
                 abort();
@@ -112,12 +199,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 #elif defined(LR_FUZZ_TE)
     {
-        lr_reason_e reason = lr_te_check(lr_fuzz_string(p, data, size));
+        const char *s = lr_fuzz_string(p, data, size);
+        char *bare = apr_pstrdup(p, s);
+        lr_te_result te = lr_te_check(s);
 
-        /* A verdict on the value is one of the three a value can earn. */
-        if (reason != LR_REASON_NONE && reason != LR_REASON_TE_UNKNOWN
-            && reason != LR_REASON_TE_MALFORMED
-            && reason != LR_REASON_TE_REPEATED) {
+        /* One of the four verdicts; the good one only for "chunked" with
+         * at most white space around it, and always for "chunked" itself.
+         */
+        apr_collapse_spaces(bare, s);
+        if ((te != LR_TE_OK && te != LR_TE_UNKNOWN && te != LR_TE_MALFORMED
+             && te != LR_TE_REPEATED)
+            || (te == LR_TE_OK && strcasecmp(bare, "chunked"))
+            || (te != LR_TE_OK && !strcasecmp(s, "chunked"))) {
             abort();
         }
     }
@@ -145,7 +238,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 #else
-#error "define one of LR_FUZZ_SIZE, _LENGTH, _METHODS, _TE, _ACCEPT, _FRAMING"
+#error "define one LR_FUZZ_<NAME> (see the top of this file)"
 #endif
 
     apr_pool_destroy(p);
