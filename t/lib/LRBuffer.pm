@@ -1,5 +1,5 @@
 package LRBuffer;
-# Helpers of the LengthRequiredChunked Buffer tests (t/apache/buffer_*.t):
+# Helpers of the LengthRequiredChunked Buffer tests (t/buffer/*.t):
 # chunked bodies cut into pieces of a given size, the spool directory and
 # the processes that hold a temporary file of it open, a private PHP-FPM
 # pool, and HTTP/2 uploads with nghttp.

@@ -1,4 +1,4 @@
-# Upload quotas over HTTP/2 (h2c, nghttp; see h2c.t for why not curl): an
+# Upload quotas over HTTP/2 (h2c, nghttp; see judge/h2c.t for why not curl): an
 # h2 body with content-length is charged before it is read, one without
 # is charged as it arrives.
 use strict;

@@ -6,7 +6,7 @@
 #    LengthRequiredStrict has nothing to say about it: sent to lr_strict_on
 #    (Strict On) and lr_strict_off (Strict Off) alike, the answer is the
 #    same and the module leaves no note.
-# 2. .htaccess handling (see htaccess.t for the directives themselves):
+# 2. .htaccess handling (see judge/htaccess.t for the directives themselves):
 #    AllowOverride None means the file is not read; a directive outside
 #    the AllowOverride class is an error; a bad .htaccess fails its own
 #    directory only, on every request, and is logged at core's alert
@@ -109,7 +109,7 @@ for my $case (['authconfig', 'AllowOverride AuthConfig', 'LengthRequired'],
              "$how: saying $directive is not allowed there");
 }
 
-# A bad value (the module's message is checked in htaccess.t): core reads
+# A bad value (the module's message is checked in judge/htaccess.t): core reads
 # the file again for every request, fails each, and logs each at alert.
 for my $case (['bad-mode', 'LengthRequired Sometimes'],
               ['bad-size', 'LengthRequiredMaxBody 12Q']) {

@@ -8,7 +8,7 @@
 #   bad-size    LengthRequiredMaxBody 12Q: 500 and the module's message
 # What core does with the others (none, authconfig, list-other: the file
 # ignored or refused by AllowOverride) and how it logs a bad .htaccess is
-# in core_behaviour.t.
+# in httpd/core.t.
 use strict;
 use warnings FATAL => 'all';
 

@@ -6,7 +6,7 @@
 # it and answers 200: the client never got a 413, so the module must not
 # log or count one; it logs at warn under LR00005 what did happen (the
 # handler, the status it sent, the body cut at the limit) and counts
-# LengthRequiredStreamCut.  PHP-FPM: routes_stream_cut_fpm.t.
+# LengthRequiredStreamCut.  PHP-FPM: stream_cut_fpm.t.
 use strict;
 use warnings FATAL => 'all';
 

@@ -6,7 +6,7 @@
 # module's note in lr_strict_on's access log (strict_on_log).
 #
 # The vectors httpd core refuses by itself, whatever Strict says, are in
-# core_behaviour.t; HTTP/2 on the Strict On host is in strict_h2.t.
+# httpd/core.t; HTTP/2 on the Strict On host is in strict/h2c.t.
 use strict;
 use warnings FATAL => 'all';
 

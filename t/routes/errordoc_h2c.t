@@ -1,5 +1,5 @@
 # Issue 10, "a refused body is gone for good", over HTTP/2 (h2c, prior
-# knowledge, with nghttp): the same error documents as routes_errordoc.t
+# knowledge, with nghttp): the same error documents as errordoc.t
 # for a POST with no body and no content-length (411, missing length), a
 # body streamed without content-length (mod_http2 presents it as chunked:
 # 411 under LengthRequiredChunked Deny) and a body with content-length
@@ -67,7 +67,7 @@ for my $kind (@kinds) {
     {
         my ($res, $tag) = refused('proxy', $name, %opt);
         # As over HTTP/1.1: the refusal's status, not the backend's 200
-        # (see routes_errordoc.t).
+        # (see errordoc.t).
         ok t_cmp($res->{status}, $status,
                  "h2c proxied ErrorDocument, $name: $status, not the backend's 200");
         ok t_cmp($res->{http2}, 1, 'the exchange was HTTP/2');
