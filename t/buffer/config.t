@@ -13,9 +13,8 @@ use Apache::Test;
 use Apache::TestUtil;
 use File::Path qw(make_path);
 use File::Temp qw(tempdir);
-use IO::Socket::INET ();
-use Time::HiRes qw(time sleep);
 use LRTest qw(:all);
+use LRServer qw(free_port start_httpd);
 
 plan tests => 2 + 2 * 5 + 2 + 3;
 
@@ -78,22 +77,11 @@ for my $d ("LengthRequiredBufferMemory 1M", "LengthRequiredBufferDir $spool") {
     my $sdir = tempdir(CLEANUP => 1);
     my ($conf) = private_conf("LengthRequiredBufferDir \"$ro\"\n",
                               dir => $sdir, listen => ["127.0.0.1:$port"]);
-    my $httpd = Apache::Test::vars('httpd');
-    my $out = `'$httpd' -f '$conf' -k start 2>&1`;
-    my $rc = $? >> 8;
-    my $until = time + 10;
-    sleep 0.1 until -e "$sdir/error_log" || time > $until;
-    sleep 0.5;
-    my $log = '';
-    if (open my $fh, '<', "$sdir/error_log") {
-        local $/;
-        $log = <$fh> // '';
-    }
-    my $running = -e "$sdir/httpd.pid";
-    system $httpd, '-f', $conf, '-k', 'stop' if $running;
-    ok t_cmp($running ? 1 : 0, 0, 'a LengthRequiredBufferDir the server '
+    my $httpd = start_httpd($conf, ports => [$port], timeout => 10);
+    ok t_cmp($httpd->{up}, 0, 'a LengthRequiredBufferDir the server '
              . 'cannot write: httpd does not start');
-    ok t_cmp("$out$log", qr/LR00035: LengthRequiredBufferDir \Q$ro\E is not writable/,
+    ok t_cmp($httpd->{why} . slurp("$sdir/error_log"),
+             qr/LR00035: LengthRequiredBufferDir \Q$ro\E is not writable/,
              '... and the error names the directory');
     chmod 0755, $ro;
     ok t_cmp(syntax_check("LengthRequiredBufferDir \"$ro\"")->{rc}, 0,

@@ -17,6 +17,7 @@ use Apache::TestUtil;
 use File::Temp qw(tempdir);
 use LRTest qw(:all);
 use LRBuffer qw(:all);
+use LRServer qw(php_fpm_program);
 
 my $MB5 = 5 * 1024 * 1024;
 my @bodies = ([1, [1, 0]], [16_303, [1, 4093, 0]], [16_304, [1, 4093, 0]],
@@ -25,11 +26,13 @@ my @h2_sizes = (1, 16_303, 16_304, 100_000, $MB5);
 my $n_bodies = 0;
 $n_bodies += @{ $_->[1] } for @bodies;
 
-plan tests => 1 + 2 * $n_bodies + 3 + 2 + 3 + 2 + 2 * @h2_sizes;
+plan tests => 1 + 2 * $n_bodies + 3 + 2 + 3 + 2 + 2 * @h2_sizes,
+    need { 'php-fpm (package php-fpm)' => php_fpm_program(),
+           'nghttp (package nghttp2-client)' => have_program('nghttp') };
 
-my ($fpm, $why) = start_buffer_php_fpm();
-ok t_cmp($fpm ? 1 : 0, 1, 'the private PHP-FPM pool started'
-         . ($fpm ? '' : ": $why"));
+my $fpm = start_buffer_php_fpm();
+ok t_cmp($fpm->{up}, 1, 'the private PHP-FPM pool started'
+         . ($fpm->{up} ? '' : ": $fpm->{why}"));
 
 sub post {
     my ($path, $chunked) = @_;

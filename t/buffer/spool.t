@@ -23,6 +23,7 @@ use IO::Socket::INET ();
 use Time::HiRes qw(time sleep);
 use LRTest qw(:all);
 use LRBuffer qw(:all);
+use LRServer qw(free_port start_httpd);
 
 plan tests => 2 + 4 + 3 + 3 + 6 + 6 + 3 + 4 + 3 + 2;
 
@@ -30,7 +31,6 @@ my $port = free_port();
 my $dir = tempdir(CLEANUP => 1);
 my $spool = "$dir/spool";
 make_path($spool);
-my $httpd = Apache::Test::vars('httpd');
 
 my ($conf) = private_conf(<<"EOC", dir => $dir,
 @{[ module_line('reqtimeout_module') ]}
@@ -59,25 +59,9 @@ EOC
     modules => ['authz_core_module', 'reflector_module', 'status_module'],
     listen => ["127.0.0.1:$port"]);
 
-my $started = 0;
-sub stop_spool_server {
-    return unless $started;
-    system $httpd, '-f', $conf, '-k', 'stop';
-    my $until = time + 20;
-    sleep 0.2 while -e "$dir/httpd.pid" && time < $until;
-    $started = 0;
-}
-END { local $?; stop_spool_server() }
-
-my $out = `'$httpd' -f '$conf' -k start 2>&1`;
-my $rc = $? >> 8;
-if ($rc == 0) {
-    $started = 1;
-    my $until = time + 30;
-    sleep 0.2 until IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-                                          PeerPort => $port) || time > $until;
-}
-ok t_cmp($rc, 0, 'the private server starts' . ($rc ? ": $out" : ''));
+my $httpd = start_httpd($conf, ports => [$port]);
+ok t_cmp($httpd->{up}, 1, 'the private server starts'
+         . ($httpd->{up} ? '' : ": $httpd->{why}"));
 ok t_cmp(join(' ', spool_names($spool)), '', 'its spool directory is empty');
 
 sub post {
@@ -239,10 +223,7 @@ sub no_holders {
     my ($sock, $pid) = upload_halfway($len);
     ok t_cmp($pid ? 1 : 0, 1, 'mid-body, before a graceful restart, a child '
              . 'holds the file');
-    open my $fh, '<', "$dir/httpd.pid" or die "$dir/httpd.pid: $!";
-    chomp(my $parent = <$fh> // '');
-    close $fh;
-    kill 'USR1', $parent;
+    kill 'USR1', $httpd->{pid};
     sleep 1;
     print $sock "0\r\n\r\n";
     my ($raw, $sel) = ('', IO::Select->new($sock));
@@ -269,12 +250,7 @@ sub no_holders {
     ok t_cmp($res->{status}, 500, 'the spool directory gone: 500');
     ok t_cmp(length $res->{body} < 50_000 ? 1 : 0, 1,
              '... and not the echoed body');
-    my $log = '';
-    if (open my $fh, '<', "$dir/error_log") {
-        local $/;
-        $log = <$fh> // '';
-    }
-    ok t_cmp($log, qr/\[length_required:error\].*No such file or directory.*LR00032: cannot create the temporary file for the body of POST \/x in \Q$spool\E/,
+    ok t_cmp(slurp("$dir/error_log"), qr/\[length_required:error\].*No such file or directory.*LR00032: cannot create the temporary file for the body of POST \/x in \Q$spool\E/,
              '... and the error log has the file-system error and the '
              . 'directory');
 }

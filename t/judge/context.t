@@ -1,6 +1,6 @@
 # The directives work in the server config and in <VirtualHost>, not only
-# in per-directory sections (issue 2: "Context server config, virtual
-# host, directory, .htaccess"), and the levels merge: a virtual host
+# in per-directory sections (their Context: server config, virtual host,
+# directory, .htaccess), and the levels merge: a virtual host
 # inherits what it does not set, a <Location> overrides the server.
 #
 # These scopes cannot be put in extra.conf.in: a directive httpd refused
@@ -22,6 +22,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use File::Temp qw(tempdir);
 use LRTest qw(:all);
+use LRServer qw(free_port start_httpd stop_daemon);
 
 plan tests => 4 + 2 + 10;
 
@@ -73,11 +74,10 @@ LengthRequiredMaxBody 1K
 EOC
     listen => ["127.0.0.1:$pa", "127.0.0.1:$pb", "127.0.0.1:$pc"]);
 
-my $start = start_server($conf, ports => [$pa, $pb, $pc]);
-ok t_cmp($start->{rc}, 0, 'the private server with the policy in the server '
-         . 'config and virtual hosts starts'
-         . ($start->{rc} ? " (it said: $start->{out})" : ''));
-ok t_cmp($start->{up}, 1, 'and answers on 127.0.0.1, on its three ports');
+my $httpd = start_httpd($conf, ports => [$pa, $pb, $pc]);
+ok t_cmp($httpd->{why}, '', 'the private server with the policy in the '
+         . 'server config and virtual hosts starts');
+ok t_cmp($httpd->{up}, 1, 'and answers on 127.0.0.1, on its three ports');
 
 sub status {
     my ($port, $path, $len) = @_;
@@ -109,4 +109,4 @@ ok t_cmp(status($pc, '/x'), 200,
 ok t_cmp(status($pc, '/x', 5000), 200,
          'virtual host LengthRequired Off: 5000 bytes pass (no cap applies)');
 
-ok t_cmp(stop_server($conf), 1, 'the private server was stopped');
+ok t_cmp(stop_daemon($httpd), 1, 'the private server stopped on SIGTERM');

@@ -1,19 +1,18 @@
 package LRQuota;
-# Helpers for the upload-quota tests (quota_*.t): one upload with a
-# declared length over a raw socket, many at once, and the private
-# memcached and redis-server a farm test starts.
+# Helpers of the upload-quota tests (t/quota/*.t): one upload with a
+# declared length over a raw socket, many at once, a field of the JSON
+# error body.  The private memcached and redis-server of quota/farm.t come
+# from LRServer.pm.
 use strict;
 use warnings FATAL => 'all';
 
 use Exporter 'import';
-use IO::Socket::INET ();
 use POSIX ();
 use Time::HiRes qw(time sleep);
 
 use LRTest qw(http_request raw_request);
 
-our @EXPORT_OK = qw(upload uploads_at_once start_daemon stop_daemon
-                    wait_port json_field);
+our @EXPORT_OK = qw(upload uploads_at_once json_field);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
 # POSTs $len bytes with Content-Length to $path on $where (a vhost name or
@@ -55,42 +54,6 @@ sub uploads_at_once {
         waitpid $p->[0], 0;
     }
     return @status;
-}
-
-# Waits up to $timeout seconds until something listens on 127.0.0.1:$port.
-sub wait_port {
-    my ($port, $timeout) = @_;
-    my $until = time + ($timeout || 10);
-    while (time < $until) {
-        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-                                      PeerPort => $port);
-        return 1 if $s;
-        sleep 0.05;
-    }
-    return 0;
-}
-
-# Starts a daemon in the foreground of a child process (memcached or
-# redis-server, on a loopback port, as the user running the tests).
-# Returns its pid once the port answers.
-sub start_daemon {
-    my ($port, @cmd) = @_;
-    my $pid = fork;
-    die "fork: $!" unless defined $pid;
-    if (!$pid) {
-        open STDOUT, '>', '/dev/null';
-        open STDERR, '>', '/dev/null';
-        exec @cmd or POSIX::_exit(127);
-    }
-    die "@cmd did not start on port $port\n" unless wait_port($port, 10);
-    return $pid;
-}
-
-sub stop_daemon {
-    my ($pid) = @_;
-    return unless $pid;
-    kill 'TERM', $pid;
-    waitpid $pid, 0;
 }
 
 # A number or string field of the flat JSON error body (the module writes

@@ -2,10 +2,10 @@ package LRTest;
 # Helpers shared by the mod_length_required tests: raw HTTP/1.x exchanges
 # (LWP always adds a Content-Length, so anything about missing lengths,
 # chunked bodies, pipelining or Expect needs a socket of its own), a small
-# response parser, readers for the logs the server and the recording
-# CGIs write under t/logs, HTTP/2 requests with nghttp, and private
-# configurations and servers of a test's own (apache2 -t, start, stop,
-# restart).
+# response parser, readers for the logs the server and the recording CGIs
+# write under t/logs, HTTP/2 requests with nghttp, and private
+# configurations that load what the suite loads (for apache2 -t, and for
+# the servers of LRServer.pm, which starts and stops them).
 #
 # Every test request carries a unique tag in its URI, so that a test finds
 # exactly its own lines in logs that the whole suite shares.
@@ -16,24 +16,24 @@ use Exporter 'import';
 use File::Temp qw(tempdir);
 use IO::Select ();
 use IO::Socket::INET ();
-use IO::Socket::UNIX ();
-use File::Path qw(make_path);
-use POSIX ();
 use Time::HiRes qw(time sleep);
 
 use Apache::Test ();
 use Apache::TestRequest ();
+use LRServer ();
 
 our @EXPORT_OK = qw(
-    start_php_fpm
-    tag http_request chunked raw_exchange parse_responses raw_request
+    tag http_request chunked connect_to raw_exchange parse_responses
+    raw_request
     log_file log_lines log_mark log_since slurp wait_for_lines
     request_finished lr_note cgi_runs error_lines
-    module_so module_line private_conf syntax_check free_port
-    start_server stop_server server_pid restart_server
+    module_so module_line private_conf syntax_check
     have_program h2_request
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
+
+# The private servers of the tests run the suite's httpd.
+$LRServer::HTTPD = Apache::Test::vars('httpd');
 
 my $counter = 0;
 
@@ -64,22 +64,27 @@ sub chunked {
         . "0\r\n\r\n";
 }
 
-# Opens a connection to the main server (or the named virtual host, or a
-# port on 127.0.0.1),
-# writes the bytes and reads until the server closes the connection or
-# $opt{timeout} seconds pass, or, with $opt{idle}, until the server has
-# sent something and then stayed quiet for that many seconds (to see that
-# it keeps a connection open).  Returns a hash: raw (all bytes read), eof
+# A connection to the main server (undef), the named virtual host, or a
+# port on 127.0.0.1 (a bare number: a private server of a test).
+sub connect_to {
+    my ($where) = @_;
+    my $sock = defined $where && $where =~ /^\d+$/
+        ? IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $where)
+        : Apache::TestRequest::vhost_socket($where);
+    die "cannot connect to " . ($where // 'the main server') . ": $!\n"
+        unless $sock;
+    return $sock;
+}
+
+# Opens a connection to $vhost (as connect_to), writes the bytes and reads
+# until the server closes the connection or $opt{timeout} seconds pass,
+# or, with $opt{idle}, until the server has sent something and then stayed
+# quiet for that many seconds (to see that it keeps a connection open).  Returns a hash: raw (all bytes read), eof
 # (the server closed), elapsed (seconds).
 sub raw_exchange {
     my ($vhost, $bytes, %opt) = @_;
     my $timeout = $opt{timeout} || 15;
-    # A bare number is a port on 127.0.0.1 (a private server of a test).
-    my $sock = defined $vhost && $vhost =~ /^\d+$/
-        ? IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $vhost)
-        : Apache::TestRequest::vhost_socket($vhost);
-    die "cannot connect to " . ($vhost || 'the main server') . ": $!\n"
-        unless $sock;
+    my $sock = connect_to($vhost);
     local $SIG{PIPE} = 'IGNORE';
     my $start = time;
     my $off = 0;
@@ -338,163 +343,12 @@ sub private_conf {
 
 # Runs "apache2 -t" on a private configuration holding $body.  Returns a
 # hash: rc (exit status), out (what it printed), line (the number of the
-# first line of $body in the file).
+# first line of $body in the file), file.
 sub syntax_check {
     my ($body, %opt) = @_;
     my ($file, $line) = private_conf($body, %opt);
-    my $httpd = Apache::Test::vars('httpd');
-    my $out = `'$httpd' -t -f '$file' 2>&1`;
-    return { rc => $? >> 8, out => $out, line => $line, file => $file };
-}
-
-# A TCP port on 127.0.0.1 that nothing listens on, for a private server.
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Listen => 1, ReuseAddr => 1)
-        or die "no free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
-
-# Private servers: "apache2 -k start" on a configuration from private_conf,
-# stopped by stop_server or, at the latest, when the test exits.
-my %started;    # configuration file => its PidFile
-
-sub conf_pidfile {
-    my ($conf) = @_;
-    my ($pidfile) = slurp($conf) =~ /^\s*PidFile\s+"?([^"\n]+)"?/m;
-    return $pidfile;
-}
-
-# The pid of the parent of the private server on $conf (0 if none).
-sub server_pid {
-    my ($conf) = @_;
-    my ($pid) = slurp(conf_pidfile($conf)) =~ /(\d+)/;
-    return $pid || 0;
-}
-
-# Starts a private server on $conf and waits up to 30 s until every port
-# in $opt{ports} accepts a connection.  Returns a hash: rc (of apache2 -k
-# start), out (what it printed), up (every port answered), pid.
-sub start_server {
-    my ($conf, %opt) = @_;
-    my $httpd = Apache::Test::vars('httpd');
-    my $out = `'$httpd' -f '$conf' -k start 2>&1`;
-    my $rc = $? >> 8;
-    $started{$conf} = conf_pidfile($conf) if $rc == 0;
-    my $up = $rc == 0 ? 1 : 0;
-    my $until = time + 30;
-    for my $port (@{ $opt{ports} || [] }) {
-        until (IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-                                     PeerPort => $port)) {
-            if (time > $until) { $up = 0; last }
-            sleep 0.1;
-        }
-    }
-    sleep 0.1 until server_pid($conf) || time > $until;
-    return { rc => $rc, out => $out, up => $up, pid => server_pid($conf) };
-}
-
-# Stops the private server on $conf and waits up to 20 s for its parent to
-# exit.  Returns 1 if it did.
-sub stop_server {
-    my ($conf) = @_;
-    my $pidfile = delete $started{$conf} or return 1;
-    my $pid = server_pid($conf);
-    my $httpd = Apache::Test::vars('httpd');
-    system "'$httpd' -f '$conf' -k stop >/dev/null 2>&1";
-    my $until = time + 20;
-    sleep 0.1 while ($pid && kill(0, $pid) || -e $pidfile) && time < $until;
-    return !($pid && kill 0, $pid) ? 1 : 0;
-}
-
-END {
-    local $?;
-    stop_server($_) for keys %started;
-}
-
-# Sends $signal to the parent $pid of a server, USR1 for a graceful restart
-# or HUP for a full one, and waits up to 60 s until its error log (a name
-# under t/logs or a path; default the suite's error_log) shows the restart
-# done: the parent's line for that signal, then a "resuming normal
-# operations" after it.  (The listeners stay open through a restart, so a
-# connection proves nothing.)  Returns 1 once done, 0 on timeout.
-sub restart_server {
-    my ($pid, $signal, %opt) = @_;
-    my $log = $opt{error_log} || 'error_log';
-    my $requested = $signal eq 'USR1'
-        ? qr/SIGUSR1 received|Graceful restart requested/
-        : qr/SIGHUP received/;
-    my $mark = log_mark($log);
-    kill $signal, $pid or return 0;
-    my $until = time + ($opt{timeout} || 60);
-    while (time < $until) {
-        return 1 if log_since($log, $mark)
-            =~ /$requested.*\n.*resuming normal operations/s;
-        sleep 0.1;
-    }
-    return 0;
-}
-
-# PHP-FPM
-
-# Starts Debian's php-fpm as the test user: a private pool in $dir (its
-# config, pid and logs), listening on the Unix socket $sock with a mode
-# Apache's children can use, stopped when the test exits.  %ini are
-# php_admin_value settings.  Returns the pid, or undef and the reason it
-# could not start.
-my @fpm_pids;
-sub start_php_fpm {
-    my ($dir, $sock, %ini) = @_;
-    my ($fpm) = grep { -x } '/usr/sbin/php-fpm8.2', sort glob '/usr/sbin/php-fpm*';
-    return (undef, 'php-fpm is not installed (package php-fpm)') unless $fpm;
-    make_path($dir);
-    unlink $sock;
-    my $conf = "$dir/php-fpm.conf";
-    open my $fh, '>', $conf or die "$conf: $!";
-    print $fh <<"EOC";
-[global]
-pid = $dir/php-fpm.pid
-error_log = $dir/php-fpm.log
-daemonize = no
-
-[lr]
-listen = $sock
-listen.mode = 0666
-pm = static
-pm.max_children = 2
-catch_workers_output = yes
-clear_env = no
-EOC
-    print $fh "php_admin_value[$_] = $ini{$_}\n" for sort keys %ini;
-    close $fh or die "$conf: $!";
-    my $pid = fork;
-    die "fork: $!" unless defined $pid;
-    if (!$pid) {
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>>', "$dir/php-fpm.out";
-        open STDERR, '>&', \*STDOUT;
-        { exec $fpm, '-F', '-n', '-y', $conf, '-p', $dir; }
-        POSIX::_exit(127);
-    }
-    push @fpm_pids, $pid;
-    my $until = time + 20;
-    until (-S $sock && IO::Socket::UNIX->new(Peer => $sock)) {
-        if (time > $until || waitpid($pid, POSIX::WNOHANG()) == $pid) {
-            return (undef, "php-fpm did not start: " . slurp("$dir/php-fpm.out"));
-        }
-        sleep 0.1;
-    }
-    return ($pid);
-}
-
-END {
-    local $?;
-    for my $pid (@fpm_pids) {
-        kill 'TERM', $pid;
-        waitpid $pid, 0;
-    }
+    my $r = LRServer::httpd_syntax($file);
+    return { %$r, line => $line, file => $file };
 }
 
 1;

@@ -1,5 +1,5 @@
 # One budget across a farm: two private Apache servers share a memcached,
-# then a Redis, started here on loopback ports as the test user.
+# then a Redis, started here on free loopback ports as the test user.
 # Concurrent uploads spread over both servers admit exactly the budget;
 # with the store gone, the fail=open server passes and the fail=closed one
 # answers 503, at once, with one error-log line and a counter that moves;
@@ -16,27 +16,21 @@ use IO::Socket::INET ();
 use Time::HiRes qw(time sleep);
 use LRTest qw(:all);
 use LRQuota qw(:all);
+use LRServer qw(free_port start_daemon stop_daemon start_httpd);
 
-my %stores = (
-    memcache => { port => 14610, web => [14620, 14621],
-                  cmd => sub { ('memcached', '-l', '127.0.0.1', '-p', $_[0],
-                                '-U', '0') } },
-    redis    => { port => 14611, web => [14622, 14623],
-                  cmd => sub { ('redis-server', '--port', $_[0], '--bind',
-                                '127.0.0.1', '--save', '', '--appendonly',
-                                'no') } },
-);
+# The store of each kind, the daemon that serves it.
+my %daemon = (memcache => 'memcached', redis => 'redis-server');
 my @order = qw(memcache redis);
 my $per_store = 21;
-plan tests => $per_store * @order + 3;    # + redis's expiry and hung-store checks
+plan tests => $per_store * @order + 3,    # + redis's expiry and hung-store checks
+    need { map { ("$_ (package $_)" => have_program($_)) } values %daemon };
 
-my $httpd = Apache::Test::vars('httpd');
-my @running;    # [conf file] of the servers to stop at the end
-my @daemons;
-
-END {
-    system $httpd, '-f', $_, '-k', 'stop' for @running;
-    stop_daemon($_) for @daemons;
+# The daemon $name, on $port when given; dies if it does not start.
+sub store {
+    my ($name, $port) = @_;
+    my $d = start_daemon($name, port => $port);
+    die "$d->{why}\n" unless $d->{up};
+    return $d;
 }
 
 sub start_web {
@@ -54,12 +48,9 @@ LengthRequiredQuotaStore $store timeout=200ms fail=$fail
 </Location>
 CONF
         modules => [qw(authz_core_module reflector_module status_module)]);
-    system($httpd, '-f', $file, '-k', 'start') == 0
-        or die "cannot start httpd on $port\n";
-    wait_port($port, 10) or die "httpd on $port did not start\n";
-    push @running, $file;
-    (my $dir = $file) =~ s{/httpd\.conf$}{};
-    return $dir;
+    my $httpd = start_httpd($file, ports => [$port]);
+    die "$httpd->{why}\n" unless $httpd->{up};
+    return $httpd->{dir};
 }
 
 sub store_errors {
@@ -76,11 +67,9 @@ sub lines_in {
 }
 
 for my $kind (@order) {
-    my $s = $stores{$kind};
-    my $spec = "$kind:127.0.0.1:$s->{port}";
-    my $pid = start_daemon($s->{port}, $s->{cmd}->($s->{port}));
-    push @daemons, $pid;
-    my ($open, $closed) = @{ $s->{web} };
+    my $daemon = store($daemon{$kind});
+    my $spec = "$kind:127.0.0.1:$daemon->{port}";
+    my ($open, $closed) = (free_port(), free_port());
     my $dir_open = start_web($open, $spec, 'open');
     my $dir_closed = start_web($closed, $spec, 'closed');
     my $t = tag($kind);
@@ -99,8 +88,9 @@ for my $kind (@order) {
              429, "$kind: the first server sees the budget spent");
     if ($kind eq 'redis') {
         # Every entry has an expiry: the end of its window (1 h windows).
-        my @keys = split /\n/, `redis-cli -p $s->{port} --scan --pattern 'lrq:*'`;
-        my @ttl = map { scalar `redis-cli -p $s->{port} TTL '$_'` + 0 } @keys;
+        my $p = $daemon->{port};
+        my @keys = split /\n/, `redis-cli -p $p --scan --pattern 'lrq:*'`;
+        my @ttl = map { scalar `redis-cli -p $p TTL '$_'` + 0 } @keys;
         ok t_cmp(scalar(@keys), 1, "redis: one entry for the tenant's window (@keys)");
         ok t_cmp(scalar(grep { $_ > 0 && $_ <= 3601 } @ttl), scalar(@keys),
                  "redis: with an expiry at the window's end (TTL @ttl)");
@@ -130,8 +120,7 @@ for my $kind (@order) {
              429, "$kind: and the 1000 that arrived stay charged");
 
     # The store goes away.
-    stop_daemon($pid);
-    @daemons = grep { $_ != $pid } @daemons;
+    stop_daemon($daemon);
     my $before_open = store_errors($open);
     my $before_closed = store_errors($closed);
     my (@open_st, @closed_st, $slowest);
@@ -162,9 +151,9 @@ for my $kind (@order) {
     ok t_cmp(lines_in("$dir_closed/error_log", qr/LR00044: .*\Q$spec\E.*fail=closed/), 1,
              "$kind: naming the store and what requests get");
 
-    # It comes back, empty: budgets are enforced again, no restart.
-    $pid = start_daemon($s->{port}, $s->{cmd}->($s->{port}));
-    push @daemons, $pid;
+    # It comes back, empty, on the same port: budgets are enforced again,
+    # no restart.
+    $daemon = store($daemon{$kind}, $daemon->{port});
     # Stale pooled connections are dropped and tried again on a new one,
     # so the very first request after the restart is charged.
     my $t3 = "$t-3";
@@ -183,11 +172,11 @@ for my $kind (@order) {
 
     if ($kind eq 'redis') {
         # A store that hangs (stopped, not gone): the 200 ms timeout holds.
-        kill 'STOP', $pid;
+        kill 'STOP', $daemon->{pid};
         my $t0 = time;
         my $res = upload($open, '/up/hung', 1, headers => ["X-Tenant: $t-h"]);
         my $took = time - $t0;
-        kill 'CONT', $pid;
+        kill 'CONT', $daemon->{pid};
         ok t_cmp($res->{status} == 200 && $took < 1 ? 1 : 0, 1,
                  sprintf('redis: a hung store: fail=open passes after the '
                          . 'timeout (%.3f s, status %d)', $took,

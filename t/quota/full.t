@@ -14,15 +14,15 @@ use Apache::TestUtil;
 use Time::HiRes qw(time sleep);
 use LRTest qw(:all);
 use LRQuota qw(:all);
+use LRServer qw(free_port start_httpd);
 
 plan tests => 10;
 
-my $httpd = Apache::Test::vars('httpd');
-my @conf;
-END { system $httpd, '-f', $_, '-k', 'stop' for @conf }
-
+# A private server on a free port, its table 2 entries; returns the port
+# and its directory.
 sub server {
-    my ($port, $fail) = @_;
+    my ($fail) = @_;
+    my $port = free_port();
     my ($file) = private_conf(<<"CONF", listen => ["127.0.0.1:$port"],
 LogLevel info
 LengthRequiredQuotaStore shm fail=$fail
@@ -37,36 +37,33 @@ LengthRequiredQuotaEntries 2
 </Location>
 CONF
         modules => [qw(authz_core_module reflector_module status_module)]);
-    system($httpd, '-f', $file, '-k', 'start') == 0 or die "start $port";
-    wait_port($port, 10) or die "no server on $port";
-    push @conf, $file;
-    (my $dir = $file) =~ s{/httpd\.conf$}{};
-    return $dir;
+    my $httpd = start_httpd($file, ports => [$port]);
+    die "$httpd->{why}\n" unless $httpd->{up};
+    return ($port, $httpd->{dir});
 }
 
 sub up { upload($_[0], '/up/x', $_[2] // 600, headers => ["X-Key: $_[1]"])->{status} }
 
-my $dir = server(14640, 'open');
+my ($open, $dir) = server('open');
 # Start just after a 2 s window begins.
 sleep 2 - (time - 2 * int(time / 2)) + 0.05;
-ok t_cmp(up(14640, 'a'), 200, 'key a takes one of the 2 entries');
-ok t_cmp(up(14640, 'b'), 200, 'key b the other');
-ok t_cmp(up(14640, 'c'), 200, 'key c finds the table full: fail=open passes');
-ok t_cmp(up(14640, 'c'), 200, 'again, uncharged (600 + 600 would be 429)');
-ok t_cmp(up(14640, 'a'), 429, 'key a is still charged (600 + 600 > 1000)');
-open my $el, '<', "$dir/error_log" or die;
-my $full = grep { /LR00047: the quota table is full \(2 entries/ } <$el>;
-close $el;
+ok t_cmp(up($open, 'a'), 200, 'key a takes one of the 2 entries');
+ok t_cmp(up($open, 'b'), 200, 'key b the other');
+ok t_cmp(up($open, 'c'), 200, 'key c finds the table full: fail=open passes');
+ok t_cmp(up($open, 'c'), 200, 'again, uncharged (600 + 600 would be 429)');
+ok t_cmp(up($open, 'a'), 429, 'key a is still charged (600 + 600 > 1000)');
+my $full = grep { /LR00047: the quota table is full \(2 entries/ }
+           log_lines("$dir/error_log");
 ok t_cmp($full, 1, 'the full table is logged once, not per request');
-my ($st) = raw_request(14640, "GET /status?auto HTTP/1.0\r\n\r\n");
+my ($st) = raw_request($open, "GET /status?auto HTTP/1.0\r\n\r\n");
 ok t_cmp($st->{body}, qr/^LengthRequiredQuotaStoreErrors: 2$/m,
          'and counted as store errors (2)');
 # The next window: the ended windows make room.
 sleep 2 - (time - 2 * int(time / 2)) + 0.05;
-ok t_cmp(up(14640, 'c'), 200, 'in the next window key c gets an entry');
-ok t_cmp(up(14640, 'c'), 429, 'and is charged');
+ok t_cmp(up($open, 'c'), 200, 'in the next window key c gets an entry');
+ok t_cmp(up($open, 'c'), 429, 'and is charged');
 
-server(14641, 'closed');
+my ($closed) = server('closed');
 sleep 2 - (time - 2 * int(time / 2)) + 0.05;
-up(14641, $_) for qw(a b);
-ok t_cmp(up(14641, 'c'), 503, 'with fail=closed a key that finds no room: 503');
+up($closed, $_) for qw(a b);
+ok t_cmp(up($closed, 'c'), 503, 'with fail=closed a key that finds no room: 503');

@@ -1,4 +1,4 @@
-# Issue 10, the honest log for an Allow-mode cut, with a real PHP-FPM
+# The honest log for an Allow-mode cut, with a real PHP-FPM
 # behind mod_proxy_fcgi (/rt-cut-fcgi/cut.php, LengthRequiredChunked Allow,
 # a 64K cap).  mod_proxy_fcgi ignores the failed read of a chunked body cut
 # at the cap and PHP answers 200, so the module must not log a refusal
@@ -18,12 +18,11 @@ use lib "$FindBin::Bin/../lib";
 use Apache::Test;
 use Apache::TestUtil;
 use File::Path qw(make_path remove_tree);
-use POSIX ();
-use Time::HiRes qw(sleep);
 use LRTest qw(:all);
 use LRRoutes qw(:all);
+use LRServer qw(php_fpm_program start_php_fpm);
 
-my ($fpm) = grep { -x } '/usr/sbin/php-fpm8.2', sort glob '/usr/sbin/php-fpm*';
+my $fpm = php_fpm_program();
 
 plan tests => 3 + 8,
     need { 'php-fpm (Debian package php-fpm, /usr/sbin/php-fpm8.2) is '
@@ -34,12 +33,10 @@ my $sock = "$logs/routes-fpm.sock";
 my $dir = "$logs/routes-fpm";
 remove_tree($dir);
 make_path($dir);
-unlink $sock;
 
-my ($fpm_pid, $why) = start_php_fpm($dir, $sock);
-ok t_cmp(-S $sock ? 1 : 0, 1,
-         "the private PHP-FPM pool ($fpm) listens on $sock"
-         . ($why ? " ($why)" : ''));
+my $pool = start_php_fpm($dir, sock => $sock);
+ok t_cmp($pool->{up}, 1, "the private PHP-FPM pool ($fpm) listens on $sock"
+         . ($pool->{up} ? '' : " ($pool->{why})"));
 
 # Without "Connection: close", as curl sends it: mod_proxy_fcgi reads
 # only the first 16 KB of a chunked body, and httpd reads (and throws

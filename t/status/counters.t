@@ -15,6 +15,7 @@ use Apache::TestUtil;
 use File::Temp qw(tempdir);
 use POSIX ();
 use LRTest qw(:all);
+use LRServer qw(free_port start_httpd stop_daemon restart_httpd);
 
 my $prefork = module_so('mpm_prefork_module');
 plan tests => 43,
@@ -91,11 +92,10 @@ CONF
 
 my $conf = status_conf(1);
 my $error_log = "$dir/error_log";
-my $start = start_server($conf, ports => [$port_a, $port_b, $port_c, $port_d]);
-ok t_cmp($start->{up}, 1, 'the prefork httpd with the module and mod_status '
+my $httpd = start_httpd($conf, ports => [$port_a, $port_b, $port_c, $port_d]);
+ok t_cmp($httpd->{up}, 1, 'the prefork httpd with the module and mod_status '
          . 'starts and answers on its four ports'
-         . ($start->{rc} ? " (it said: $start->{out})" : ''));
-my $pid = $start->{pid};
+         . ($httpd->{up} ? '' : " ($httpd->{why})"));
 
 # One request on a connection of its own (the server has KeepAlive Off):
 # the status, and in list context the body too.
@@ -251,10 +251,10 @@ for my $d (qw(LengthRequired LengthRequiredMethods LengthRequiredChunked
              "mod_info describes $d in one line");
 }
 
-# Graceful restart: the figures stay.  restart_server waits for the
+# Graceful restart: the figures stay.  restart_httpd waits for the
 # restart's log lines: the listeners stay open through it, so a connection
 # that succeeds says nothing about whether the restart is done.
-ok t_cmp(restart_server($pid, 'USR1', error_log => $error_log), 1,
+ok t_cmp(restart_httpd($httpd, 'USR1', $error_log), 1,
          'SIGUSR1: the error log shows the graceful restart requested, then '
          . '"resuming normal operations"');
 my ($graceful) = status_auto();
@@ -268,7 +268,7 @@ ok t_cmp($again->{"LengthRequiredRefusedMissingLength[alpha.test:$port_a]"}, 10,
          'and counts on from where it was');
 
 # A full restart (SIGHUP) starts from zero, as mod_status's own figures do.
-ok t_cmp(restart_server($pid, 'HUP', error_log => $error_log), 1,
+ok t_cmp(restart_httpd($httpd, 'HUP', $error_log), 1,
          'SIGHUP: the error log shows the restart, then "resuming normal '
          . 'operations"');
 my ($hard) = status_auto();
@@ -276,9 +276,9 @@ ok t_cmp($hard->{LengthRequiredJudged}, 0, 'a full restart starts the totals fro
 ok t_cmp($hard->{"LengthRequiredJudged[alpha.test:$port_a]"}, 0, 'and the per-host figures');
 
 # Without mod_status, the module works the same.
-stop_server($conf);
+stop_daemon($httpd);
 my $nostatus = status_conf(0, 'nostatus.conf');
-ok t_cmp(start_server($nostatus, ports => [$port_a, $port_c])->{up}, 1,
+ok t_cmp(start_httpd($nostatus, ports => [$port_a, $port_c])->{up}, 1,
          'the server starts without mod_status');
 ok t_cmp(http($port_a, $kind{missing}->('/up')), 411, 'and still refuses a missing length');
 ok t_cmp(http($port_a, $kind{ok}->('/up')), 200, 'and passes a declared one');

@@ -12,6 +12,7 @@ use Apache::TestRequest;
 use Apache::TestUtil;
 use Time::HiRes qw(time sleep);
 use LRTest qw(:all);
+use LRServer qw(restart_httpd);
 
 # [what, method, location, headers, body, status, note]
 my @checks = (
@@ -47,10 +48,10 @@ run_checks('before the graceful restart');
 my ($pid) = slurp(Apache::Test::vars('t_pid_file')) =~ /(\d+)/
     or die "no pid in the suite's pid file\n";
 
-# restart_server waits for the restart's own log lines ("SIGUSR1
+# restart_httpd waits for the restart's own log lines ("SIGUSR1
 # received", then "resuming normal operations"): the listeners stay open
 # through a graceful restart, so a connection would prove nothing.
-ok t_cmp(restart_server($pid, 'USR1'), 1,
+ok t_cmp(restart_httpd($pid, 'USR1', log_file('error_log')), 1,
          "SIGUSR1 to the parent (pid $pid): the error log shows the graceful "
          . 'restart requested, then "resuming normal operations"');
 my $served = 0;
