@@ -16,7 +16,7 @@ use File::Temp qw(tempdir);
 use LRTest qw(:all);
 use LRServer qw(free_port start_httpd);
 
-plan tests => 2 + 2 * 5 + 2 + 3;
+plan tests => 2 + 5 * 5 + 2 * 4 + 3;
 
 my $dir = tempdir(CLEANUP => 1);
 my $spool = "$dir/spool";
@@ -41,31 +41,32 @@ EOC
              . ($r->{rc} ? " (it said: $r->{out})" : ''));
 }
 
-# [configuration, what apache2 -t must say]
-for my $c (
-    ['LengthRequiredBufferMemory 10abc',
-     qr/LengthRequiredBufferMemory: '10abc' is not a valid size/],
-    ['LengthRequiredBufferMemory -1',
-     qr/LengthRequiredBufferMemory: '-1' is not a valid size/],
-    ["LengthRequiredBufferDir $dir/does-not-exist",
-     qr/LengthRequiredBufferDir: '\Q$dir\E\/does-not-exist' is not an existing directory/],
-    ["LengthRequiredBufferDir $dir/httpd.conf",
-     qr/LengthRequiredBufferDir: '\Q$dir\E\/httpd\.conf' is not an existing directory/],
-    ['LengthRequiredChunked Spool',
-     qr/LengthRequiredChunked: 'Spool' is not allowed; use Deny, Allow or Buffer/],
-) {
-    my ($body, $says) = @$c;
-    my $r = syntax_check($body, dir => $dir);
-    ok t_cmp($r->{rc} != 0 ? 1 : 0, 1, "'$body': apache2 -t fails");
-    ok t_cmp($r->{out}, $says, '... naming the directive and the value');
+# A file that exists and is not a directory.
+my $file = "$dir/a-file";
+open my $fh, '>', $file or die "$file: $!";
+close $fh;
+
+# [configuration, the directive, the bad value, what else the message says]
+my @bad = (
+    ['LengthRequiredBufferMemory 10abc', '10abc', qr/is not a valid size/],
+    ['LengthRequiredBufferMemory -1', '-1', qr/is not a valid size/],
+    ["LengthRequiredBufferDir $dir/does-not-exist", "$dir/does-not-exist",
+     qr/is not an existing directory/],
+    ["LengthRequiredBufferDir $file", $file, qr/is not an existing directory/],
+    ['LengthRequiredChunked Spool', 'Spool',
+     qr/is not allowed; use Deny, Allow or Buffer$/m],
+);
+for my $b (@bad) {
+    my ($body, $value, $says) = @$b;
+    my ($directive) = split ' ', $body;
+    syntax_error_ok($body, $directive, $value, $says);
 }
 
 # Server config and virtual host only.
 for my $d ("LengthRequiredBufferMemory 1M", "LengthRequiredBufferDir $spool") {
     my ($name) = split ' ', $d;
-    my $r = syntax_check("<Directory /tmp>\n    $d\n</Directory>");
-    ok t_cmp($r->{out}, qr/\Q$name\E not allowed in <Directory> context/,
-             "$name in <Directory>: not allowed there");
+    syntax_error_ok("<Directory /tmp>\n    $d\n</Directory>", $name,
+                    qr/ not allowed in <Directory> context$/m);
 }
 
 # A directory the children's user cannot write: httpd does not start.

@@ -1,11 +1,13 @@
 package LRTest;
 # Helpers shared by the mod_length_required tests: raw HTTP/1.x exchanges
 # (LWP always adds a Content-Length, so anything about missing lengths,
-# chunked bodies, pipelining or Expect needs a socket of its own), a small
-# response parser, readers for the logs the server and the recording CGIs
-# write under t/logs, HTTP/2 requests with nghttp, and private
-# configurations that load what the suite loads (for apache2 -t, and for
-# the servers of LRServer.pm, which starts and stops them).
+# chunked bodies, pipelining or Expect needs a socket of its own), a client
+# that keeps sending until the server cuts it off, a small response
+# parser, readers for the logs the server and the recording CGIs write
+# under t/logs, HTTP/2 requests with nghttp, and private configurations
+# that load what the suite loads (for apache2 -t, with the checker of a
+# refused directive, and for the servers of LRServer.pm, which starts and
+# stops them).
 #
 # Every test request carries a unique tag in its URI, so that a test finds
 # exactly its own lines in logs that the whole suite shares.
@@ -20,14 +22,15 @@ use Time::HiRes qw(time sleep);
 
 use Apache::Test ();
 use Apache::TestRequest ();
+use Apache::TestUtil qw(t_cmp);
 use LRServer ();
 
 our @EXPORT_OK = qw(
     tag http_request chunked connect_to raw_exchange parse_responses
-    raw_request
+    raw_request send_until_cut
     log_file log_lines log_mark log_since slurp wait_for_lines
     request_finished lr_note cgi_runs error_lines
-    module_so module_line private_conf syntax_check
+    module_so module_line private_conf syntax_check syntax_error_ok
     have_program h2_request
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
@@ -162,6 +165,66 @@ sub raw_request {
     my ($final) = grep { $_->{status} >= 200 } @{ $x->{responses} };
     $final ||= { status => 0, reason => '', headers => {}, body => '' };
     return wantarray ? ($final, $x) : $final;
+}
+
+# A client that goes on sending after the server has answered: writes
+# $start (a request head, perhaps with the beginning of a body) to $where
+# (as connect_to), then $opt{piece} bytes (default 8192) every $opt{every}
+# seconds (0.02), reading what comes back, until the server cuts the
+# connection or $opt{give_up} seconds (40) pass.  Cut means a write fails
+# or a read fails (a reset); end-of-file alone is not, since httpd shuts
+# down its sending side first and goes on reading while it lingers.
+# Returns a hash: status (of the first final response; 0 if none), raw
+# (what was read), cut (how it was cut; undef if it never was),
+# after_status and after_start (seconds from the status line, and from the
+# start, to the cut; undef if no cut), sent_after_status (bytes written
+# after the status line came).
+sub send_until_cut {
+    my ($where, $start, %opt) = @_;
+    my $piece = 'x' x ($opt{piece} || 8192);
+    my $every = $opt{every} || 0.02;
+    my $give_up = $opt{give_up} || 40;
+    my $sock = connect_to($where);
+    local $SIG{PIPE} = 'IGNORE';
+    $sock->blocking(0);
+    my $t0 = time;
+    my ($pending, $raw, $status, $t_status, $cut, $t_cut, $after)
+        = ($start, '', 0, undef, undef, undef, 0);
+    while (time - $t0 < $give_up) {
+        while (1) {
+            my $n = sysread $sock, my $buf, 65536;
+            if (!defined $n) {
+                $cut = "read failed: $!" unless $!{EAGAIN} || $!{EWOULDBLOCK};
+                last;
+            }
+            last if $n == 0;
+            $raw .= $buf;
+        }
+        if (!$status) {
+            my @seen = $raw =~ m{(?:\A|\r\n)HTTP/1\.\d (\d{3})[^\r\n]*\r\n}g;
+            ($status) = grep { $_ >= 200 } @seen;
+            $status ||= 0;
+            $t_status = time if $status;
+        }
+        last if $cut;
+        $pending = $piece if $pending eq '';
+        my $n = syswrite $sock, $pending;
+        if (!defined $n && !$!{EAGAIN} && !$!{EWOULDBLOCK}) {
+            $cut = "write failed: $!";
+            last;
+        }
+        if ($n) {
+            substr($pending, 0, $n) = '';
+            $after += $n if $status;
+        }
+        sleep $every;
+    }
+    $t_cut = time if $cut;
+    close $sock;
+    return { status => $status, raw => $raw, cut => $cut,
+             after_status => $cut && $t_status ? $t_cut - $t_status : undef,
+             after_start => $cut ? $t_cut - $t0 : undef,
+             sent_after_status => $after };
 }
 
 # Logs
@@ -349,6 +412,41 @@ sub syntax_check {
     my ($file, $line) = private_conf($body, %opt);
     my $r = LRServer::httpd_syntax($file);
     return { %$r, line => $line, file => $file };
+}
+
+# The checker of a directive that httpd must refuse: "apache2 -t" on a
+# private configuration holding $body fails, with httpd's "Syntax error on
+# line N" naming the line of $body that holds $directive, and a message
+# after it that names $directive and says each of @says: a string is a
+# bad value the message must quote ('x' or "x"), a pattern is something
+# it must say (what is allowed, say).  3 + @says assertions.
+sub syntax_error_ok {
+    my ($body, $directive, @says) = @_;
+    my $r = syntax_check($body);
+    my @lines = split /\n/, $body;
+    my ($at) = grep { $lines[$_] =~ /^\s*\Q$directive\E\b/ } 0 .. $#lines;
+    die "syntax_error_ok: $directive is not in the configuration\n"
+        unless defined $at;
+    my $line = $r->{line} + $at;
+    (my $what = $lines[$at]) =~ s/^\s+//;
+    Apache::Test::ok(t_cmp($r->{rc} != 0 ? 1 : 0, 1,
+                           "apache2 -t fails on '$what'"));
+    Apache::Test::ok(t_cmp($r->{out}, qr/Syntax error on line $line\b/,
+                           "pointing at the line of '$what' ($line)"));
+    # The message proper is what follows httpd's "Syntax error" line.
+    my ($msg) = $r->{out} =~ /Syntax error on line \d+ of [^\n]*\n(.*)/s;
+    $msg //= '';
+    Apache::Test::ok(t_cmp($msg, qr/\b\Q$directive\E\b(?![A-Za-z])/,
+                           "the message names the directive $directive"));
+    for my $say (@says) {
+        if (ref $say) {
+            Apache::Test::ok(t_cmp($msg, $say, "the message says $say"));
+        }
+        else {
+            Apache::Test::ok(t_cmp($msg, qr/['"]\Q$say\E['"]/,
+                                   "the message quotes the bad value '$say'"));
+        }
+    }
 }
 
 1;
