@@ -13,7 +13,6 @@ use Apache::Test;
 use Apache::TestRequest;
 use Apache::TestUtil;
 use LRTest qw(:all);
-use Time::HiRes qw(sleep);
 
 plan tests => 34;
 
@@ -105,26 +104,17 @@ sub slow_stream {
     my ($where) = @_;
     my $tag = tag('stream');
     my $path = "$where/$tag";
-    my $sock = Apache::TestRequest::vhost_socket()
-        or die "cannot connect: $!";
-    local $SIG{PIPE} = 'IGNORE';
-    syswrite $sock, http_request(POST => $path,
-        headers => ['Transfer-Encoding: chunked', 'Connection: close'])
-        . sprintf("%x\r\n%s\r\n", 600, 'x' x 600);
-    my @started = wait_for_lines('cgi_body.log', qr/^start \Q$path\E /, 20);
-    sleep 0.3;
-    syswrite $sock, sprintf("%x\r\n%s\r\n", 600, 'y' x 600)
-        . sprintf("%x\r\n%s\r\n", 1800, 'z' x 1800) . "0\r\n\r\n";
-    my $raw = '';
-    while (sysread $sock, my $buf, 65536) {
-        $raw .= $buf;
-    }
-    close $sock;
-    my ($res) = parse_responses($raw);
+    my ($res, $started) = send_in_two_parts(undef,
+        http_request(POST => $path,
+                     headers => ['Transfer-Encoding: chunked', 'Connection: close'])
+        . sprintf("%x\r\n%s\r\n", 600, 'x' x 600),
+        sub { grep { /^start \Q$path\E / } log_lines('cgi_body.log') },
+        sprintf("%x\r\n%s\r\n", 600, 'y' x 600)
+        . sprintf("%x\r\n%s\r\n", 1800, 'z' x 1800) . "0\r\n\r\n");
     my ($done) = wait_for_lines('cgi_body.log',
                                 qr/^(?:end|term) \Q$path\E /, 20);
     my ($read) = ($done || '') =~ /read=(\d+)/;
-    return ($res || { status => 0 }, scalar @started, $read, $tag);
+    return ($res, $started, $read, $tag);
 }
 
 my $stream_tag;

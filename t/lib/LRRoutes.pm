@@ -1,6 +1,6 @@
 package LRRoutes;
-# Helpers of the route tests (issue 10, t/conf/routes.conf.in): the runs
-# the recording CGI (cgi-bin/record.pl) logged, HTTP/2 requests with
+# Helpers of the route tests (t/routes/*.t, t/conf/routes.conf.in): the
+# runs the recording CGI (cgi-bin/record.pl) logged, HTTP/2 requests with
 # nghttp, and the module's mod_status counters.  Built on LRTest.
 use strict;
 use warnings FATAL => 'all';
@@ -55,10 +55,14 @@ sub starts {
     return scalar grep { $_->{what} eq 'start' } @_;
 }
 
-# The most body bytes any of @runs read (0 when there was none).
+# The most body bytes any finished run of @runs read; undef when none
+# finished (none started, or none recorded its end), so that "it read no
+# more than N" cannot pass on a run that left no trace.
 sub max_read {
+    my @done = grep { $_->{what} ne 'start' } @_;
+    return undef unless @done;
     my $max = 0;
-    for (@_) { $max = $_->{read} if $_->{read} > $max }
+    for (@done) { $max = $_->{read} if $_->{read} > $max }
     return $max;
 }
 
@@ -141,11 +145,11 @@ sub errdoc_handler_got_nothing {
 }
 
 # How much counter $key of mod_status moved between two counters() reads
-# (undef when the key is missing).
+# (undef when either read lacks the key: the page did not answer).
 sub counter_delta {
     my ($before, $after, $key) = @_;
-    return undef unless defined $after->{$key};
-    return $after->{$key} - ($before->{$key} // 0);
+    return undef unless defined $before->{$key} && defined $after->{$key};
+    return $after->{$key} - $before->{$key};
 }
 
 # A streamed body with $tag that the cap cut while handler $handler

@@ -27,7 +27,7 @@ use LRServer ();
 
 our @EXPORT_OK = qw(
     tag http_request chunked connect_to raw_exchange parse_responses
-    raw_request send_until_cut
+    raw_request send_until_cut send_in_two_parts
     log_file log_lines log_mark log_since slurp wait_for_lines
     request_finished lr_note cgi_runs error_lines
     module_so module_line private_conf syntax_check syntax_error_ok
@@ -165,6 +165,36 @@ sub raw_request {
     my ($final) = grep { $_->{status} >= 200 } @{ $x->{responses} };
     $final ||= { status => 0, reason => '', headers => {}, body => '' };
     return wantarray ? ($final, $x) : $final;
+}
+
+# A request whose body comes in two parts: writes $first (the head and
+# the beginning of the body) to $where (as connect_to), waits up to 20 s
+# until $ready->() is true (a handler has started, say), then writes $rest
+# and reads until the server closes the connection.  So that a test can
+# be sure the handler ran before the part of the body it must never be
+# given.  Returns the first final response (a hash with status 0 if none
+# came) and whether $ready came true.
+sub send_in_two_parts {
+    my ($where, $first, $ready, $rest) = @_;
+    my $sock = connect_to($where);
+    local $SIG{PIPE} = 'IGNORE';
+    syswrite $sock, $first;
+    my $until = time + 20;
+    my $came = 0;
+    until ($came = $ready->() ? 1 : 0) {
+        last if time > $until;
+        sleep 0.05;
+    }
+    sleep 0.3;
+    syswrite $sock, $rest;
+    my ($raw, $sel) = ('', IO::Select->new($sock));
+    while ($sel->can_read(20)) {
+        last unless sysread $sock, my $buf, 65536;
+        $raw .= $buf;
+    }
+    close $sock;
+    my ($res) = grep { $_->{status} >= 200 } parse_responses($raw);
+    return ($res || { status => 0, headers => {}, body => '' }, $came);
 }
 
 # A client that goes on sending after the server has answered: writes
