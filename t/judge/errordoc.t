@@ -12,7 +12,7 @@ use Apache::Test;
 use Apache::TestUtil;
 use LRTest qw(:all);
 
-plan tests => 35;
+plan tests => 36;
 
 sub refused {
     my ($where, $kind) = @_;
@@ -49,7 +49,7 @@ for my $case (['missing', 411, 'LR-ED-STRING-411 declare your length'],
 # that if the internal redirect (a GET without a length) were judged again
 # it would be refused and the document would not be served.
 {
-    my $tag = tag('ed-target-direct');
+    my $before = () = error_lines(qr/LR00001:.*errdoc-target/);
     my $res = raw_request(undef,
         http_request(GET => '/errdoc-target/411.html',
                      headers => ['Connection: close']));
@@ -58,6 +58,10 @@ for my $case (['missing', 411, 'LR-ED-STRING-411 declare your length'],
              . '(its location judges GET)');
     ok t_cmp($res->{body} !~ /LR-ED-LOCAL/, 1,
              'control: and the refusal is not the document itself');
+    my $after = () = error_lines(qr/LR00001:.*errdoc-target/);
+    ok t_cmp($after - $before, 1,
+             'control: a refusal of the target is logged, so one would be '
+             . 'seen below');
 }
 for my $case (['missing', 411, '411.html', 'missing-length'],
               ['chunked', 411, '411.html', 'chunked'],

@@ -13,14 +13,17 @@ use Apache::TestRequest;
 use Apache::TestUtil;
 use LRTest qw(:all);
 
-plan tests => 5;
+plan tests => 6;
 
 {
+    my $before = () = error_lines(qr/LR00001:.*errdoc-target/);
     my $res = raw_request(undef, http_request(GET => '/errdoc-target/411.html',
                                               headers => ['Connection: close']));
     ok t_cmp($res->{status}, 411,
              'control: a direct GET of /errdoc-target/411.html without a length '
              . 'is refused (its location judges GET)');
+    my $after = () = error_lines(qr/LR00001:.*errdoc-target/);
+    ok t_cmp($after - $before, 1, 'control: and that refusal is logged');
 }
 
 {
