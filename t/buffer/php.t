@@ -60,7 +60,7 @@ for my $b (@bodies) {
     }
 }
 
-# The controls: without Buffer (Allow), what the issue reports; with
+# The controls: without Buffer (Allow), the body is lost; with
 # httpd's own remedy, SetEnv proxy-sendcl 1, the body arrives.
 {
     my $body = body_of(16_304, 4);

@@ -1,4 +1,4 @@
-# Issue 10, "a refused body is gone for good", over HTTP/1.1: after a 411
+# "A refused body is gone for good", over HTTP/1.1: after a 411
 # or 413 refusal, whatever error document httpd serves for it (a string, a
 # static file, a local CGI, a local URL proxied to a backend, a remote URL)
 # sees no request body: no Content-Length, no Transfer-Encoding, and reading

@@ -1,4 +1,4 @@
-# Issue 10, "a refused body is gone for good", over HTTP/2 (h2c, prior
+# "A refused body is gone for good", over HTTP/2 (h2c, prior
 # knowledge, with nghttp): the same error documents as errordoc.t
 # for a POST with no body and no content-length (411, missing length), a
 # body streamed without content-length (mod_http2 presents it as chunked:

@@ -1,6 +1,6 @@
-# Issue 10: a <Files> (or <FilesMatch>) policy holds on every URL that
-# reaches its file.  rt-open and rt-open-match are Off directories whose
-# secure.cgi is On with a 1K cap by <Files "secure.cgi"> and by
+# A <Files> (or <FilesMatch>) policy holds on every URL that reaches its
+# file.  rt-open and rt-open-match are Off directories whose secure.cgi
+# is On with a 1K cap by <Files "secure.cgi"> and by
 # <FilesMatch "^secure\.cgi$">; DirectoryIndex names secure.cgi and
 # MultiViews maps /secure to it.  DirectoryIndex and MultiViews reach the
 # file by a fast internal redirect in fixups and type_checker, after the
