@@ -35,12 +35,6 @@ make_path($spool);
 my ($conf) = private_conf(<<"EOC", dir => $dir,
 @{[ module_line('reqtimeout_module') ]}
 LogLevel info
-StartServers 1
-ServerLimit 1
-ThreadsPerChild 5
-MinSpareThreads 1
-MaxSpareThreads 5
-MaxRequestWorkers 5
 RequestReadTimeout header=10 body=4
 LengthRequiredBufferDir "$spool"
 LengthRequiredBufferMemory 16K
@@ -57,7 +51,7 @@ LengthRequiredBufferMemory 16K
 </Location>
 EOC
     modules => ['authz_core_module', 'reflector_module', 'status_module'],
-    listen => ["127.0.0.1:$port"]);
+    listen => ["127.0.0.1:$port"], one_child => 1);
 
 my $httpd = start_httpd($conf, ports => [$port]);
 ok t_cmp($httpd->{up}, 1, 'the private server starts'

@@ -74,22 +74,12 @@ for my $c (@refused) {
 # Every directory under htdocs/htaccess is served by mod_reflector and has
 # a .htaccess asking for "LengthRequired On" and a 1K cap (or a bad value);
 # only the AllowOverride in extra.conf.in differs.
-sub nolen {
-    my ($dir) = @_;
-    return raw_request(undef, http_request(POST => "/htaccess/$dir/x",
-        headers => ['Connection: close']))->{status};
-}
-sub with_len {
-    my ($dir, $len) = @_;
-    return POST("/htaccess/$dir/x", content => 'h' x $len);
-}
-
 # AllowOverride None: the file is not even read.
 {
-    ok t_cmp(nolen('none'), 200,
+    ok t_cmp(htaccess_nolen('none'), 200,
              'AllowOverride None: the .htaccess is ignored, a POST without a '
              . 'length passes');
-    my $res = with_len('none', 2000);
+    my $res = htaccess_post('none', 2000);
     ok t_cmp($res->code, 200, 'AllowOverride None: 2000 bytes pass (no cap)');
     ok t_cmp(length $res->content, 2000, 'AllowOverride None: all echoed');
 }
@@ -101,7 +91,7 @@ for my $case (['authconfig', 'AllowOverride AuthConfig', 'LengthRequired'],
                'LengthRequired']) {
     my ($dir, $how, $directive) = @$case;
     my $before = () = error_lines(qr{htaccess/\Q$dir\E/\.htaccess});
-    ok t_cmp(with_len($dir, 10)->code, 500,
+    ok t_cmp(htaccess_post($dir, 10)->code, 500,
              "$how: the .htaccess may not use $directive: 500");
     my @lines = error_lines(qr{htaccess/\Q$dir\E/\.htaccess});
     ok t_cmp(@lines - $before, 1, "$how: one error-log line for it");
@@ -115,7 +105,7 @@ for my $case (['bad-mode', 'LengthRequired Sometimes'],
               ['bad-size', 'LengthRequiredMaxBody 12Q']) {
     my ($dir, $what) = @$case;
     my $before = () = error_lines(qr{htaccess/\Q$dir\E/\.htaccess});
-    my @codes = (with_len($dir, 10)->code, nolen($dir));
+    my @codes = (htaccess_post($dir, 10)->code, htaccess_nolen($dir));
     ok t_cmp("@codes", '500 500',
              "$what in .htaccess: 500 for every request to that directory");
     my @lines = error_lines(qr{htaccess/\Q$dir\E/\.htaccess});

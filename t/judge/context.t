@@ -50,12 +50,6 @@ my $dir = tempdir(CLEANUP => 1);
 
 my ($conf) = private_conf(<<"EOC", dir => $dir, modules => ['authz_core_module', 'reflector_module'],
 LogLevel info
-StartServers 1
-ServerLimit 1
-ThreadsPerChild 5
-MinSpareThreads 1
-MaxSpareThreads 5
-MaxRequestWorkers 5
 <Location "/">
     SetHandler reflector
     Require all granted
@@ -72,7 +66,8 @@ LengthRequiredMaxBody 1K
     LengthRequired Off
 </VirtualHost>
 EOC
-    listen => ["127.0.0.1:$pa", "127.0.0.1:$pb", "127.0.0.1:$pc"]);
+    listen => ["127.0.0.1:$pa", "127.0.0.1:$pb", "127.0.0.1:$pc"],
+    one_child => 1);
 
 my $httpd = start_httpd($conf, ports => [$pa, $pb, $pc]);
 ok t_cmp($httpd->{why}, '', 'the private server with the policy in the '

@@ -22,26 +22,16 @@ use LRTest qw(:all);
 
 plan tests => 4 * 2 + 5 * 2 + 2;
 
-sub nolen {
-    my ($dir) = @_;
-    return raw_request(undef, http_request(POST => "/htaccess/$dir/x",
-        headers => ['Connection: close']))->{status};
-}
-sub with_len {
-    my ($dir, $len) = @_;
-    return POST("/htaccess/$dir/x", content => 'h' x $len);
-}
-
 # Where the .htaccess applies.
 for my $case (['limit', 'AllowOverride Limit'],
               ['list', 'AllowOverrideList naming the directives']) {
     my ($dir, $how) = @$case;
-    ok t_cmp(nolen($dir), 411,
+    ok t_cmp(htaccess_nolen($dir), 411,
              "$how: the .htaccess LengthRequired On refuses a POST without a "
              . 'length with 411');
-    ok t_cmp(with_len($dir, 2000)->code, 413,
+    ok t_cmp(htaccess_post($dir, 2000)->code, 413,
              "$how: its LengthRequiredMaxBody 1K refuses 2000 bytes with 413");
-    my $res = with_len($dir, 10);
+    my $res = htaccess_post($dir, 10);
     ok t_cmp($res->code, 200, "$how: 10 bytes pass");
     ok t_cmp($res->content, 'h' x 10, "$how: and are echoed by the handler");
 }
@@ -55,7 +45,7 @@ for my $case (['bad-mode', 'LengthRequired', 'Sometimes',
                qr/\bK\b.*\bM\b.*\bG\b/]) {
     my ($dir, $directive, $value, $allowed) = @$case;
     my $before = () = error_lines(qr{htaccess/\Q$dir\E/\.htaccess});
-    ok t_cmp(with_len($dir, 10)->code, 500,
+    ok t_cmp(htaccess_post($dir, 10)->code, 500,
              "$directive $value in .htaccess: 500 for that directory");
     my @lines = error_lines(qr{htaccess/\Q$dir\E/\.htaccess});
     ok t_cmp(@lines - $before, 1, 'one error-log line for the request');
@@ -67,7 +57,7 @@ for my $case (['bad-mode', 'LengthRequired', 'Sometimes',
 
 # The module keeps working next to the bad files.
 {
-    ok t_cmp(nolen('limit'), 411,
+    ok t_cmp(htaccess_nolen('limit'), 411,
              'the directory next to them still refuses as its .htaccess says');
-    ok t_cmp(with_len('limit', 10)->code, 200, 'and still serves what passes');
+    ok t_cmp(htaccess_post('limit', 10)->code, 200, 'and still serves what passes');
 }

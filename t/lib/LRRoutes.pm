@@ -11,10 +11,10 @@ use File::Temp qw(tempdir);
 use Apache::Test ();
 use Apache::TestUtil qw(t_cmp);
 use LRTest qw(log_lines wait_for_lines request_finished raw_request
-              http_request error_lines);
+              http_request error_lines chunked send_in_two_parts);
 
-our @EXPORT_OK = qw(runs runs_after starts max_read h2 counters
-                    errdoc_handler_got_nothing counter_delta
+our @EXPORT_OK = qw(runs runs_after starts max_read stream_once_started h2
+                    counters errdoc_handler_got_nothing counter_delta
                     cut_reported_not_refused);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -64,6 +64,23 @@ sub max_read {
     my $max = 0;
     for (@done) { $max = $_->{read} if $_->{read} > $max }
     return $max;
+}
+
+# POSTs a chunked body of $bytes bytes to $uri (which holds $tag) on
+# lr_routes in two parts: a first chunk of $first bytes, then, once the
+# recording CGI has logged its start for $tag, the rest in chunks of
+# 1000.  So the CGI is there to be given what passes a cap, and a test
+# can see what it read.  Returns the response and whether the CGI had
+# started (send_in_two_parts).
+sub stream_once_started {
+    my ($uri, $tag, $bytes, $first) = @_;
+    my $rest = $bytes - $first;
+    return send_in_two_parts('lr_routes',
+        http_request(POST => $uri,
+                     headers => ['Transfer-Encoding: chunked', 'Connection: close'])
+        . sprintf("%x\r\n%s\r\n", $first, 's' x $first),
+        sub { grep { $_->{what} eq 'start' } runs($tag) },
+        chunked(('s' x 1000) x int($rest / 1000), 's' x ($rest % 1000)));
 }
 
 my $tmp;

@@ -30,6 +30,7 @@ our @EXPORT_OK = qw(
     raw_request send_until_cut send_in_two_parts
     log_file log_lines log_mark log_since slurp wait_for_lines
     request_finished lr_note cgi_runs error_lines
+    htaccess_nolen htaccess_post
     module_so module_line private_conf syntax_check syntax_error_ok
     have_program h2_request
 );
@@ -257,6 +258,20 @@ sub send_until_cut {
              sent_after_status => $after };
 }
 
+# The directories of t/htdocs/htaccess, each with a .htaccess of its own
+# and served by mod_reflector: the status of a POST without a length to
+# one of them, and the response to a POST of $len bytes (through LWP).
+sub htaccess_nolen {
+    my ($dir) = @_;
+    return raw_request(undef, http_request(POST => "/htaccess/$dir/x",
+        headers => ['Connection: close']))->{status};
+}
+
+sub htaccess_post {
+    my ($dir, $len) = @_;
+    return Apache::TestRequest::POST("/htaccess/$dir/x", content => 'h' x $len);
+}
+
 # Logs
 
 # A log is named by its file name under t/logs, or by an absolute path (the
@@ -409,9 +424,10 @@ sub module_line {
 
 # Writes a complete configuration into a fresh temporary directory (or
 # $opt{dir}, as $opt{file}, default httpd.conf): the MPM ($opt{mpm},
-# default event), the module under test and the modules named in
-# $opt{modules}, logs and runtime files in that directory, then $body.
-# Returns the file's path and the number of the first line of $body.
+# default event; with $opt{one_child}, one child of 5 threads), the
+# module under test and the modules named in $opt{modules}, logs and
+# runtime files in that directory, then $body.  Returns the file's path
+# and the number of the first line of $body.
 sub private_conf {
     my ($body, %opt) = @_;
     my $dir = $opt{dir} || tempdir(CLEANUP => 1);
@@ -426,6 +442,9 @@ sub private_conf {
         module_line('mpm_' . ($opt{mpm} || 'event') . '_module'),
         (map { module_line($_) } @{ $opt{modules} || [] }),
         module_line('length_required_module'),
+        ($opt{one_child} ? ('StartServers 1', 'ServerLimit 1',
+                            'ThreadsPerChild 5', 'MinSpareThreads 1',
+                            'MaxSpareThreads 5', 'MaxRequestWorkers 5') : ()),
     );
     my $file = "$dir/" . ($opt{file} || 'httpd.conf');
     open my $fh, '>', $file or die "$file: $!";

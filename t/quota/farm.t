@@ -16,7 +16,7 @@ use IO::Socket::INET ();
 use Time::HiRes qw(time sleep);
 use LRTest qw(:all);
 use LRQuota qw(:all);
-use LRServer qw(free_port start_daemon stop_daemon start_httpd);
+use LRServer qw(start_daemon stop_daemon);
 
 # The store of each kind, the daemon that serves it.
 my %daemon = (memcache => 'memcached', redis => 'redis-server');
@@ -31,35 +31,6 @@ sub store {
     my $d = start_daemon($name, port => $port);
     die "$d->{why}\n" unless $d->{up};
     return $d;
-}
-
-sub start_web {
-    my ($port, $store, $fail) = @_;
-    my ($file) = private_conf(<<"CONF", listen => ["127.0.0.1:$port"],
-LogLevel info
-LengthRequiredQuotaStore $store timeout=200ms fail=$fail
-<Location "/up">
-    SetHandler reflector
-    LengthRequired On
-    LengthRequiredQuota farm 10000 1h "%{HTTP:X-Tenant}"
-</Location>
-<Location "/status">
-    SetHandler server-status
-</Location>
-CONF
-        modules => [qw(authz_core_module reflector_module status_module)]);
-    my $httpd = start_httpd($file, ports => [$port]);
-    die "$httpd->{why}\n" unless $httpd->{up};
-    return $httpd->{dir};
-}
-
-# LengthRequiredQuotaStoreErrors of the server on $port (undef when its
-# status page does not say).
-sub store_errors {
-    my ($port) = @_;
-    my ($st) = raw_request($port, "GET /status?auto HTTP/1.0\r\n\r\n");
-    my ($n) = $st->{body} =~ /^LengthRequiredQuotaStoreErrors: (\d+)$/m;
-    return $n;
 }
 
 # How much it moved since $before (a string saying why when either read
@@ -79,9 +50,11 @@ sub lines_in {
 for my $kind (@order) {
     my $daemon = store($daemon{$kind});
     my $spec = "$kind:127.0.0.1:$daemon->{port}";
-    my ($open, $closed) = (free_port(), free_port());
-    my $dir_open = start_web($open, $spec, 'open');
-    my $dir_closed = start_web($closed, $spec, 'closed');
+    my $budget = 'farm 10000 1h "%{HTTP:X-Tenant}"';
+    my ($open, $dir_open) = quota_server(
+        "LengthRequiredQuotaStore $spec timeout=200ms fail=open", $budget);
+    my ($closed, $dir_closed) = quota_server(
+        "LengthRequiredQuotaStore $spec timeout=200ms fail=closed", $budget);
     my $t = tag($kind);
 
     # 20 uploads of 1000 bytes at once, alternating between the servers,

@@ -14,32 +14,16 @@ use Apache::TestUtil;
 use Time::HiRes qw(time sleep);
 use LRTest qw(:all);
 use LRQuota qw(:all);
-use LRServer qw(free_port start_httpd);
 
 plan tests => 10;
 
-# A private server on a free port, its table 2 entries; returns the port
-# and its directory.
+# A private server whose table holds 2 entries; returns its port and
+# directory.
 sub server {
     my ($fail) = @_;
-    my $port = free_port();
-    my ($file) = private_conf(<<"CONF", listen => ["127.0.0.1:$port"],
-LogLevel info
-LengthRequiredQuotaStore shm fail=$fail
-LengthRequiredQuotaEntries 2
-<Location "/up">
-    SetHandler reflector
-    LengthRequired On
-    LengthRequiredQuota full 1000 2s "%{HTTP:X-Key}"
-</Location>
-<Location "/status">
-    SetHandler server-status
-</Location>
-CONF
-        modules => [qw(authz_core_module reflector_module status_module)]);
-    my $httpd = start_httpd($file, ports => [$port]);
-    die "$httpd->{why}\n" unless $httpd->{up};
-    return ($port, $httpd->{dir});
+    return quota_server("LengthRequiredQuotaStore shm fail=$fail\n"
+                        . 'LengthRequiredQuotaEntries 2',
+                        'full 1000 2s "%{HTTP:X-Key}"');
 }
 
 sub up { upload($_[0], '/up/x', $_[2] // 600, headers => ["X-Key: $_[1]"])->{status} }
@@ -55,9 +39,7 @@ ok t_cmp(up($open, 'a'), 429, 'key a is still charged (600 + 600 > 1000)');
 my $full = grep { /LR00047: the quota table is full \(2 entries/ }
            log_lines("$dir/error_log");
 ok t_cmp($full, 1, 'the full table is logged once, not per request');
-my ($st) = raw_request($open, "GET /status?auto HTTP/1.0\r\n\r\n");
-ok t_cmp($st->{body}, qr/^LengthRequiredQuotaStoreErrors: 2$/m,
-         'and counted as store errors (2)');
+ok t_cmp(store_errors($open), 2, 'and counted as store errors (2)');
 # The next window: the ended windows make room.
 sleep 2 - (time - 2 * int(time / 2)) + 0.05;
 ok t_cmp(up($open, 'c'), 200, 'in the next window key c gets an entry');

@@ -58,12 +58,7 @@ sub check_cgi {
 for my $c (@cases) {
     my ($what, $path, $bytes, $status) = @$c;
     my $tag = tag('rt-mv');
-    my ($res, $started) = send_in_two_parts('lr_routes',
-        http_request(POST => "$path?$tag",
-                     headers => ['Transfer-Encoding: chunked', 'Connection: close'])
-        . sprintf("%x\r\n%s\r\n", 500, 'm' x 500),
-        sub { grep { $_->{what} eq 'start' } runs($tag) },
-        chunked(('m' x 500), ('m' x 1000) x ($bytes / 1000 - 1)));
+    my ($res, $started) = stream_once_started("$path?$tag", $tag, $bytes, 500);
     ok t_cmp($res->{status}, $status,
              "$what: chunked POST of $bytes bytes, Allow and a 1K cap: $status");
     ok t_cmp($started, 1, 'log.cgi started on the first 500 bytes');

@@ -46,12 +46,8 @@ sub post_stream {
 {
     my $tag = tag('rt-cut-cgi');
     my $before = counters('lr_routes');
-    my ($res, $started) = send_in_two_parts('lr_routes',
-        http_request(POST => "/rt-cut-cgi/$tag",
-                     headers => ['Transfer-Encoding: chunked', 'Connection: close'])
-        . sprintf("%x\r\n%s\r\n", 1000, 'c' x 1000),
-        sub { grep { $_->{what} eq 'start' } runs($tag) },
-        chunked(('c' x 1000) x ($BIG / 1000 - 1)));
+    my ($res, $started) = stream_once_started("/rt-cut-cgi/$tag", $tag,
+                                              $BIG, 1000);
     my @runs = runs_after($tag);
     my $read = max_read(@runs);
     my @refused = wait_for_lines('error_log',
