@@ -54,9 +54,9 @@ test:
 # The part of the suite that runs under valgrind: everything except what
 # depends on timing or on several processes (restarts, lingering close,
 # the prefork status server), which valgrind's slowness would distort.
-VALGRIND_TESTS ?= apache/basic.t apache/format.t apache/tighten.t apache/strict.t \
-                  apache/strict_h2.t apache/core_behaviour.t \
-                  apache/routes_files.t apache/routes_rewrite.t apache/routes_errordoc.t
+VALGRIND_TESTS ?= judge/basic.t judge/format.t judge/tighten.t \
+                  strict/smuggling.t strict/h2c.t httpd/core.t \
+                  routes/files.t routes/rewrite.t routes/errordoc.t
 
 test-valgrind:
 	@./scripts/deps valgrind

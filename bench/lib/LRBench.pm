@@ -1,11 +1,14 @@
 package LRBench;
 # bench/lib/LRBench.pm: what every benchmark script shares.
 #
-# One launcher for private Apache instances (generated from bench/conf/*.conf,
-# 127.0.0.1 only, a free port in 12000-12999), one supervisor that stops
-# everything the script started whatever way it ends, and, exported from
-# here too, the load generators (wrk, ab, h2load: LRBench/Load.pm) and the
-# statistics and the result table (LRBench/Report.pm).  bench/run,
+# Private Apache instances generated from bench/conf/*.conf (127.0.0.1
+# only, a free port in 12000-12999), the load generators and clients the
+# scripts start (stopped whatever way the script ends), and, exported from
+# here too, the load generators' drivers (wrk, ab, h2load: LRBench/Load.pm)
+# and the statistics and the result table (LRBench/Report.pm).  The
+# servers themselves, and memcached, redis-server and PHP-FPM, are started
+# and stopped by t/lib/LRServer.pm, the tests' library: the scripts put
+# t/lib in @INC (use lib "$FindBin::Bin/../t/lib").  bench/run,
 # bench/callgrind, bench/restart-under-load, bench/buffer and bench/quota
 # use it, so none of them has a launcher of its own.
 use strict;
@@ -18,28 +21,28 @@ use File::Basename qw(dirname);
 use File::Path qw(rmtree);
 use File::Temp qw(tempdir);
 use IO::Select;
-use IO::Socket::INET;
 use POSIX ();
 use Time::HiRes qw(time sleep);
+use LRServer qw(free_port start_httpd stop_daemon httpd_syntax);
 use LRBench::Report;
 use LRBench::Load;
 
 our @EXPORT = (qw(
     $ROOT $BENCH $TMP $MODULE_SO $DOCROOT $BODY1K
     setup spawn_reader run_cmd reap slurp spew work_dir
-    make_instance start_instance start_side stop_instance url_of machine
-    alloc_port port_open
+    make_instance start_instance stop_instance url_of machine
 ), @LRBench::Report::EXPORT, @LRBench::Load::EXPORT);
 
 our $ROOT   = abs_path(dirname(abs_path(__FILE__)) . '/../..');
 our $BENCH  = "$ROOT/bench";
 our $APACHE = '/usr/sbin/apache2';
+$LRServer::HTTPD = $APACHE;
 # httpd's module directory, as apxs reports it (setup checks it).
 our $MODDIR = `apxs -q LIBEXECDIR 2>/dev/null` // '';
 chomp $MODDIR;
-# The range every bench instance takes its port from, and no other: the
-# test suites and the other developers' servers stay out of it.
-our ($PORT_LO, $PORT_HI) = (12000, 12999);
+# The range every bench instance and daemon takes its port from, and no
+# other: the test suites and the other developers' servers stay out of it.
+@LRServer::PORT_RANGE = (12000, 12999);
 
 # Options the load generators read; the scripts set them from their own
 # command lines.
@@ -48,21 +51,21 @@ our %OPT = (connections => 8, threads => 1, streams => 10, keep => 0);
 our ($TMP, $MODULE_SO, $MODULE_INFO, $DOCROOT, $BODY1K);
 
 # ---------------------------------------------------------------------------
-# Supervision: every process started here is recorded and stopped on exit,
-# on an error, on Ctrl-C and on SIGTERM/SIGHUP; the temporary directory goes
-# with them (unless --keep).
+# Supervision: every client started here (load generators, a bench script
+# run by another) is stopped on exit, on an error, on Ctrl-C and on
+# SIGTERM/SIGHUP (LRServer turns those into an exit), then the servers
+# (LRServer's stop_daemon), then the temporary directory goes (unless
+# --keep).
 # ---------------------------------------------------------------------------
 
 my $MAIN_PID = $$;
-my %SERVERS;    # pid => name; each leads a process group of its own
 my %KIDS;       # pid => 1: load generators, clients
 
 sub cleanup {
     return unless $$ == $MAIN_PID;
     kill 'TERM', $_ for keys %KIDS;
-    stop_server($_) for keys %SERVERS;
     # A child may be a bench script stopping servers of its own (bench/run
-    # runs bench/callgrind): give it the time its own stop_server takes.
+    # runs bench/callgrind): give it the time its own stop_daemon takes.
     my $deadline = time + 20;
     while (%KIDS && time < $deadline) {
         for my $pid (keys %KIDS) {
@@ -75,6 +78,7 @@ sub cleanup {
         waitpid($pid, 0);
         delete $KIDS{$pid};
     }
+    stop_daemon();
     if ($TMP && -d $TMP) {
         if ($OPT{keep}) { print STDERR "bench: kept $TMP\n" }
         else            { rmtree($TMP) }
@@ -82,13 +86,6 @@ sub cleanup {
     }
 }
 
-for my $sig (qw(INT TERM HUP)) {
-    $SIG{$sig} = sub {
-        print STDERR "\nbench: caught SIG$sig, stopping everything\n";
-        cleanup();
-        POSIX::_exit(130);
-    };
-}
 $SIG{PIPE} = 'IGNORE';
 END { my $rc = $?; cleanup(); $? = $rc; }
 
@@ -230,31 +227,6 @@ sub setup {
 # Instances
 # ---------------------------------------------------------------------------
 
-# A free port in the range, never the same one twice in a run: for an
-# instance (make_instance takes one itself) or a process it depends on,
-# such as memcached or redis-server started with start_side.
-my %PORT_TAKEN;
-sub alloc_port {
-    for my $p ($PORT_LO .. $PORT_HI) {
-        next if $PORT_TAKEN{$p};
-        my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
-                                      LocalPort => $p, Proto => 'tcp',
-                                      Listen => 1, ReuseAddr => 1) or next;
-        close $s;
-        $PORT_TAKEN{$p} = 1;
-        return $p;
-    }
-    die "bench: no free port in 127.0.0.1:$PORT_LO-$PORT_HI\n";
-}
-
-# Whether something accepts connections on 127.0.0.1:$port.
-sub port_open {
-    my ($port) = @_;
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
-                                  Proto => 'tcp', Timeout => 1);
-    return $s && close $s;
-}
-
 # A directory under the temporary one that the servers may write in (when
 # the script runs as root they run as nobody): a spool, a PHP-FPM pool's.
 sub work_dir {
@@ -274,7 +246,7 @@ sub make_instance {
     my ($name, $parts, %a) = @_;
     my $dir = "$TMP/$name";
     mkdir $dir, 0755 or die "bench: mkdir $dir: $!\n";
-    my $port = alloc_port();
+    my $port = free_port();
     my $user = ($IS_ROOT && ($a{setuid} // 1))
         ? "User nobody\nGroup $NOGROUP_NAME" : '';
     my %var = (DIR => $dir, PORT => $port, MODDIR => $MODDIR,
@@ -290,51 +262,11 @@ sub make_instance {
     }
     spew("$dir/httpd.conf", $conf);
     chown $NOBODY_UID, $NOGROUP_GID, $dir if $IS_ROOT && !($a{setuid} // 1);
-    my ($rc, $out) = run_cmd(30, $APACHE, '-t', '-f', "$dir/httpd.conf");
-    die "bench: configuration of '$name' does not pass apache2 -t:\n$out"
-        if $rc != 0;
+    my $check = httpd_syntax("$dir/httpd.conf");
+    die "bench: configuration of '$name' does not pass apache2 -t:\n"
+        . $check->{out} if $check->{rc} != 0;
     return { name => $name, dir => $dir, port => $port,
              conf => "$dir/httpd.conf", log => "$dir/error.log" };
-}
-
-# Start @$cmd (an instance, or a process instances depend on, such as a
-# PHP-FPM pool in a work_dir) in a process group of its own, stopped with
-# the instances whatever way the script ends, output in $dir/console.log;
-# returns { name, dir, pid } for stop_instance once $ready->() is true.
-# %a: setuid => 1 (as nobody when root), timeout (30 s), log (shown if
-# it fails).
-sub start_side {
-    my ($name, $dir, $cmd, $ready, %a) = @_;
-    my $pid = fork;
-    die "bench: fork: $!\n" unless defined $pid;
-    if (!$pid) {
-        setpgrp(0, 0);
-        if ($a{setuid} && $IS_ROOT) {
-            $) = "$NOGROUP_GID $NOGROUP_GID";
-            POSIX::setgid($NOGROUP_GID) or POSIX::_exit(126);
-            POSIX::setuid($NOBODY_UID) or POSIX::_exit(126);
-        }
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>', "$dir/console.log";
-        open STDERR, '>&', \*STDOUT;
-        exec { $cmd->[0] } @$cmd;
-        POSIX::_exit(127);
-    }
-    $SERVERS{$pid} = $name;
-    my $timeout = $a{timeout} // 30;
-    my ($deadline, $why) = (time + $timeout, "not up after ${timeout}s");
-    while (time < $deadline) {
-        if (waitpid($pid, POSIX::WNOHANG()) == $pid) {
-            delete $SERVERS{$pid};
-            $why = 'exited at startup';
-            last;
-        }
-        return { name => $name, dir => $dir, pid => $pid } if $ready->();
-        sleep 0.1;
-    }
-    stop_server($pid);
-    die "bench: $name $why:\n" . ($a{log} ? slurp($a{log}) : '')
-        . slurp("$dir/console.log");
 }
 
 # Start an instance.  Normally "apache2 -D FOREGROUND", up once it accepts
@@ -343,34 +275,22 @@ sub start_side {
 # then): a probing connection would be counted.
 sub start_instance {
     my ($inst, %a) = @_;
-    my @cmd = $a{wrap} ? (@{$a{wrap}}, $APACHE, '-X', '-f', $inst->{conf})
-                       : ($APACHE, '-f', $inst->{conf}, '-D', 'FOREGROUND');
-    my $ready = $a{wrap} ? sub { -s "$inst->{dir}/httpd.pid" && sleep 0.5 }
-                         : sub { port_open($inst->{port}) };
-    $inst->{pid} = start_side("instance '$inst->{name}'", $inst->{dir}, \@cmd,
-                              $ready, setuid => $a{wrap},
-                              timeout => $a{wrap} ? 120 : 30,
-                              log => $inst->{log})->{pid};
+    my $d = start_httpd($inst->{conf}, name => "instance '$inst->{name}'",
+        log => $inst->{log},
+        $a{wrap} ? (wrap => $a{wrap}, user => 'nobody', timeout => 120,
+                    ready => sub { -s "$inst->{dir}/httpd.pid" && sleep 0.5 })
+                 : (ports => [$inst->{port}]));
+    die "bench: $d->{why}\n" unless $d->{up};
+    $inst->{daemon} = $d;
+    $inst->{pid} = $d->{pid};
     return $inst;
 }
 
-sub stop_server {
-    my ($pid) = @_;
-    return unless $SERVERS{$pid};
-    kill 'TERM', $pid;
-    my $deadline = time + 15;
-    while (time < $deadline) {
-        last if waitpid($pid, POSIX::WNOHANG()) == $pid;
-        sleep 0.1;
-    }
-    if (kill 0, $pid) {
-        kill 'KILL', -$pid;     # the group start_instance created for it
-        waitpid($pid, 0);
-    }
-    delete $SERVERS{$pid};
+sub stop_instance {
+    my ($inst) = @_;
+    stop_daemon(delete $inst->{daemon}) if $inst->{daemon};
+    delete $inst->{pid};
 }
-
-sub stop_instance { stop_server(delete $_[0]{pid}) if $_[0]{pid} }
 
 sub url_of { return "http://127.0.0.1:$_[0]{port}$_[1]" }
 

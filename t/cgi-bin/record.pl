@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# Test CGI for the route tests (issue 10): records every run in the file
+# Test CGI for the route tests (t/routes/*.t): records every run in the file
 # named by LR_ROUTES_LOG, one line when it starts and one when it is done
 # (or stopped by httpd with SIGTERM), with what it was given:
 #

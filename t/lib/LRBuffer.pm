@@ -1,20 +1,18 @@
 package LRBuffer;
-# Helpers of the LengthRequiredChunked Buffer tests (t/apache/buffer_*.t):
+# Helpers of the LengthRequiredChunked Buffer tests (t/buffer/*.t):
 # chunked bodies cut into pieces of a given size, the spool directory and
-# the processes that hold a temporary file of it open, a private PHP-FPM
-# pool, and HTTP/2 uploads with nghttp.
+# the processes that hold a temporary file of it open, the private PHP-FPM
+# pool (LRServer.pm starts it), and HTTP/2 uploads with nghttp.
 use strict;
 use warnings FATAL => 'all';
 
 use Exporter 'import';
 use Digest::MD5 qw(md5_hex);
 use File::Path qw(make_path);
-use IO::Socket::INET ();
-use IO::Socket::UNIX ();
-use POSIX ();
 use Time::HiRes qw(time sleep);
 
 use Apache::Test ();
+use LRServer qw(start_php_fpm);
 use LRTest qw(http_request raw_request);
 
 our @EXPORT_OK = qw(
@@ -101,16 +99,17 @@ sub wait_no_holders {
 }
 
 # Starts the private PHP-FPM pool on the Unix socket that
-# t/conf/buffer.conf.in names, t/logs/php-fpm/php.sock.  Returns its pid,
-# or undef and the reason it cannot start.
+# t/conf/buffer.conf.in names, t/logs/php-fpm/php.sock.  Returns its
+# LRServer handle (up, why).
 sub start_buffer_php_fpm {
     my $dir = Apache::Test::vars('t_logs') . '/php-fpm';
-    return LRTest::start_php_fpm($dir, "$dir/php.sock",
+    make_path($dir);
+    return start_php_fpm($dir, ini => {
         error_log => "$dir/php-error.log",
         post_max_size => '64M',
         upload_max_filesize => '64M',
         upload_tmp_dir => $dir,
-        sys_temp_dir => $dir);
+        sys_temp_dir => $dir });
 }
 
 # The runs of the PHP scripts recorded for requests whose URI holds $tag.

@@ -1,19 +1,20 @@
 package LRQuota;
-# Helpers for the upload-quota tests (quota_*.t): one upload with a
-# declared length over a raw socket, many at once, and the private
-# memcached and redis-server a farm test starts.
+# Helpers of the upload-quota tests (t/quota/*.t): one upload with a
+# declared length over a raw socket, many at once, a field of the JSON
+# error body, and a private server with a budget and a status page (the
+# memcached and redis-server of quota/farm.t come from LRServer.pm).
 use strict;
 use warnings FATAL => 'all';
 
 use Exporter 'import';
-use IO::Socket::INET ();
 use POSIX ();
 use Time::HiRes qw(time sleep);
 
-use LRTest qw(http_request raw_request);
+use LRServer qw(free_port start_httpd);
+use LRTest qw(http_request raw_request private_conf);
 
-our @EXPORT_OK = qw(upload uploads_at_once start_daemon stop_daemon
-                    wait_port json_field);
+our @EXPORT_OK = qw(upload uploads_at_once json_field quota_server
+                    store_errors);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
 # POSTs $len bytes with Content-Length to $path on $where (a vhost name or
@@ -57,40 +58,39 @@ sub uploads_at_once {
     return @status;
 }
 
-# Waits up to $timeout seconds until something listens on 127.0.0.1:$port.
-sub wait_port {
-    my ($port, $timeout) = @_;
-    my $until = time + ($timeout || 10);
-    while (time < $until) {
-        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-                                      PeerPort => $port);
-        return 1 if $s;
-        sleep 0.05;
-    }
-    return 0;
+# A private server on a free port: LogLevel info, the server-level lines
+# $server (the store, the table's size), /up served by mod_reflector with
+# LengthRequired On and "LengthRequiredQuota $quota", and /status
+# (mod_status).  Dies if it does not start.  Returns its port and its
+# directory (its error_log is there).
+sub quota_server {
+    my ($server, $quota) = @_;
+    my $port = free_port();
+    my ($file) = private_conf(<<"CONF", listen => ["127.0.0.1:$port"],
+LogLevel info
+$server
+<Location "/up">
+    SetHandler reflector
+    LengthRequired On
+    LengthRequiredQuota $quota
+</Location>
+<Location "/status">
+    SetHandler server-status
+</Location>
+CONF
+        modules => [qw(authz_core_module reflector_module status_module)]);
+    my $httpd = start_httpd($file, ports => [$port]);
+    die "$httpd->{why}\n" unless $httpd->{up};
+    return ($port, $httpd->{dir});
 }
 
-# Starts a daemon in the foreground of a child process (memcached or
-# redis-server, on a loopback port, as the user running the tests).
-# Returns its pid once the port answers.
-sub start_daemon {
-    my ($port, @cmd) = @_;
-    my $pid = fork;
-    die "fork: $!" unless defined $pid;
-    if (!$pid) {
-        open STDOUT, '>', '/dev/null';
-        open STDERR, '>', '/dev/null';
-        exec @cmd or POSIX::_exit(127);
-    }
-    die "@cmd did not start on port $port\n" unless wait_port($port, 10);
-    return $pid;
-}
-
-sub stop_daemon {
-    my ($pid) = @_;
-    return unless $pid;
-    kill 'TERM', $pid;
-    waitpid $pid, 0;
+# LengthRequiredQuotaStoreErrors of a quota_server on $port (undef when
+# its status page does not say).
+sub store_errors {
+    my ($port) = @_;
+    my ($st) = raw_request($port, "GET /status?auto HTTP/1.0\r\n\r\n");
+    my ($n) = $st->{body} =~ /^LengthRequiredQuotaStoreErrors: (\d+)$/m;
+    return $n;
 }
 
 # A number or string field of the flat JSON error body (the module writes

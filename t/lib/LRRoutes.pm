@@ -1,6 +1,6 @@
 package LRRoutes;
-# Helpers of the route tests (issue 10, t/conf/routes.conf.in): the runs
-# the recording CGI (cgi-bin/record.pl) logged, HTTP/2 requests with
+# Helpers of the route tests (t/routes/*.t, t/conf/routes.conf.in): the
+# runs the recording CGI (cgi-bin/record.pl) logged, HTTP/2 requests with
 # nghttp, and the module's mod_status counters.  Built on LRTest.
 use strict;
 use warnings FATAL => 'all';
@@ -11,10 +11,10 @@ use File::Temp qw(tempdir);
 use Apache::Test ();
 use Apache::TestUtil qw(t_cmp);
 use LRTest qw(log_lines wait_for_lines request_finished raw_request
-              http_request error_lines);
+              http_request error_lines chunked send_in_two_parts);
 
-our @EXPORT_OK = qw(runs runs_after starts max_read h2 counters
-                    errdoc_handler_got_nothing counter_delta
+our @EXPORT_OK = qw(runs runs_after starts max_read stream_once_started h2
+                    counters errdoc_handler_got_nothing counter_delta
                     cut_reported_not_refused);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -55,11 +55,32 @@ sub starts {
     return scalar grep { $_->{what} eq 'start' } @_;
 }
 
-# The most body bytes any of @runs read (0 when there was none).
+# The most body bytes any finished run of @runs read; undef when none
+# finished (none started, or none recorded its end), so that "it read no
+# more than N" cannot pass on a run that left no trace.
 sub max_read {
+    my @done = grep { $_->{what} ne 'start' } @_;
+    return undef unless @done;
     my $max = 0;
-    for (@_) { $max = $_->{read} if $_->{read} > $max }
+    for (@done) { $max = $_->{read} if $_->{read} > $max }
     return $max;
+}
+
+# POSTs a chunked body of $bytes bytes to $uri (which holds $tag) on
+# lr_routes in two parts: a first chunk of $first bytes, then, once the
+# recording CGI has logged its start for $tag, the rest in chunks of
+# 1000.  So the CGI is there to be given what passes a cap, and a test
+# can see what it read.  Returns the response and whether the CGI had
+# started (send_in_two_parts).
+sub stream_once_started {
+    my ($uri, $tag, $bytes, $first) = @_;
+    my $rest = $bytes - $first;
+    return send_in_two_parts('lr_routes',
+        http_request(POST => $uri,
+                     headers => ['Transfer-Encoding: chunked', 'Connection: close'])
+        . sprintf("%x\r\n%s\r\n", $first, 's' x $first),
+        sub { grep { $_->{what} eq 'start' } runs($tag) },
+        chunked(('s' x 1000) x int($rest / 1000), 's' x ($rest % 1000)));
 }
 
 my $tmp;
@@ -141,11 +162,11 @@ sub errdoc_handler_got_nothing {
 }
 
 # How much counter $key of mod_status moved between two counters() reads
-# (undef when the key is missing).
+# (undef when either read lacks the key: the page did not answer).
 sub counter_delta {
     my ($before, $after, $key) = @_;
-    return undef unless defined $after->{$key};
-    return $after->{$key} - ($before->{$key} // 0);
+    return undef unless defined $before->{$key} && defined $after->{$key};
+    return $after->{$key} - $before->{$key};
 }
 
 # A streamed body with $tag that the cap cut while handler $handler

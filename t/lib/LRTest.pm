@@ -1,11 +1,13 @@
 package LRTest;
 # Helpers shared by the mod_length_required tests: raw HTTP/1.x exchanges
 # (LWP always adds a Content-Length, so anything about missing lengths,
-# chunked bodies, pipelining or Expect needs a socket of its own), a small
-# response parser, readers for the logs the server and the recording
-# CGIs write under t/logs, HTTP/2 requests with nghttp, and private
-# configurations and servers of a test's own (apache2 -t, start, stop,
-# restart).
+# chunked bodies, pipelining or Expect needs a socket of its own), a client
+# that keeps sending until the server cuts it off, a small response
+# parser, readers for the logs the server and the recording CGIs write
+# under t/logs, HTTP/2 requests with nghttp, and private configurations
+# that load what the suite loads (for apache2 -t, with the checker of a
+# refused directive, and for the servers of LRServer.pm, which starts and
+# stops them).
 #
 # Every test request carries a unique tag in its URI, so that a test finds
 # exactly its own lines in logs that the whole suite shares.
@@ -16,24 +18,26 @@ use Exporter 'import';
 use File::Temp qw(tempdir);
 use IO::Select ();
 use IO::Socket::INET ();
-use IO::Socket::UNIX ();
-use File::Path qw(make_path);
-use POSIX ();
 use Time::HiRes qw(time sleep);
 
 use Apache::Test ();
 use Apache::TestRequest ();
+use Apache::TestUtil qw(t_cmp);
+use LRServer ();
 
 our @EXPORT_OK = qw(
-    start_php_fpm
-    tag http_request chunked raw_exchange parse_responses raw_request
+    tag http_request chunked connect_to raw_exchange parse_responses
+    raw_request send_until_cut send_in_two_parts
     log_file log_lines log_mark log_since slurp wait_for_lines
     request_finished lr_note cgi_runs error_lines
-    module_so module_line private_conf syntax_check free_port
-    start_server stop_server server_pid restart_server
+    htaccess_nolen htaccess_post
+    module_so module_line private_conf syntax_check syntax_error_ok
     have_program h2_request
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
+
+# The private servers of the tests run the suite's httpd.
+$LRServer::HTTPD = Apache::Test::vars('httpd');
 
 my $counter = 0;
 
@@ -64,22 +68,27 @@ sub chunked {
         . "0\r\n\r\n";
 }
 
-# Opens a connection to the main server (or the named virtual host, or a
-# port on 127.0.0.1),
-# writes the bytes and reads until the server closes the connection or
-# $opt{timeout} seconds pass, or, with $opt{idle}, until the server has
-# sent something and then stayed quiet for that many seconds (to see that
-# it keeps a connection open).  Returns a hash: raw (all bytes read), eof
+# A connection to the main server (undef), the named virtual host, or a
+# port on 127.0.0.1 (a bare number: a private server of a test).
+sub connect_to {
+    my ($where) = @_;
+    my $sock = defined $where && $where =~ /^\d+$/
+        ? IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $where)
+        : Apache::TestRequest::vhost_socket($where);
+    die "cannot connect to " . ($where // 'the main server') . ": $!\n"
+        unless $sock;
+    return $sock;
+}
+
+# Opens a connection to $vhost (as connect_to), writes the bytes and reads
+# until the server closes the connection or $opt{timeout} seconds pass,
+# or, with $opt{idle}, until the server has sent something and then stayed
+# quiet for that many seconds (to see that it keeps a connection open).  Returns a hash: raw (all bytes read), eof
 # (the server closed), elapsed (seconds).
 sub raw_exchange {
     my ($vhost, $bytes, %opt) = @_;
     my $timeout = $opt{timeout} || 15;
-    # A bare number is a port on 127.0.0.1 (a private server of a test).
-    my $sock = defined $vhost && $vhost =~ /^\d+$/
-        ? IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $vhost)
-        : Apache::TestRequest::vhost_socket($vhost);
-    die "cannot connect to " . ($vhost || 'the main server') . ": $!\n"
-        unless $sock;
+    my $sock = connect_to($vhost);
     local $SIG{PIPE} = 'IGNORE';
     my $start = time;
     my $off = 0;
@@ -157,6 +166,110 @@ sub raw_request {
     my ($final) = grep { $_->{status} >= 200 } @{ $x->{responses} };
     $final ||= { status => 0, reason => '', headers => {}, body => '' };
     return wantarray ? ($final, $x) : $final;
+}
+
+# A request whose body comes in two parts: writes $first (the head and
+# the beginning of the body) to $where (as connect_to), waits up to 20 s
+# until $ready->() is true (a handler has started, say), then writes $rest
+# and reads until the server closes the connection.  So that a test can
+# be sure the handler ran before the part of the body it must never be
+# given.  Returns the first final response (a hash with status 0 if none
+# came) and whether $ready came true.
+sub send_in_two_parts {
+    my ($where, $first, $ready, $rest) = @_;
+    my $sock = connect_to($where);
+    local $SIG{PIPE} = 'IGNORE';
+    syswrite $sock, $first;
+    my $until = time + 20;
+    my $came = 0;
+    until ($came = $ready->() ? 1 : 0) {
+        last if time > $until;
+        sleep 0.05;
+    }
+    sleep 0.3;
+    syswrite $sock, $rest;
+    my ($raw, $sel) = ('', IO::Select->new($sock));
+    while ($sel->can_read(20)) {
+        last unless sysread $sock, my $buf, 65536;
+        $raw .= $buf;
+    }
+    close $sock;
+    my ($res) = grep { $_->{status} >= 200 } parse_responses($raw);
+    return ($res || { status => 0, headers => {}, body => '' }, $came);
+}
+
+# A client that goes on sending after the server has answered: writes
+# $start (a request head, perhaps with the beginning of a body) to $where
+# (as connect_to), then $opt{piece} bytes (default 8192) every $opt{every}
+# seconds (0.02), reading what comes back, until the server cuts the
+# connection or $opt{give_up} seconds (40) pass.  Cut means a write fails
+# or a read fails (a reset); end-of-file alone is not, since httpd shuts
+# down its sending side first and goes on reading while it lingers.
+# Returns a hash: status (of the first final response; 0 if none), raw
+# (what was read), cut (how it was cut; undef if it never was),
+# after_status and after_start (seconds from the status line, and from the
+# start, to the cut; undef if no cut), sent_after_status (bytes written
+# after the status line came).
+sub send_until_cut {
+    my ($where, $start, %opt) = @_;
+    my $piece = 'x' x ($opt{piece} || 8192);
+    my $every = $opt{every} || 0.02;
+    my $give_up = $opt{give_up} || 40;
+    my $sock = connect_to($where);
+    local $SIG{PIPE} = 'IGNORE';
+    $sock->blocking(0);
+    my $t0 = time;
+    my ($pending, $raw, $status, $t_status, $cut, $t_cut, $after)
+        = ($start, '', 0, undef, undef, undef, 0);
+    while (time - $t0 < $give_up) {
+        while (1) {
+            my $n = sysread $sock, my $buf, 65536;
+            if (!defined $n) {
+                $cut = "read failed: $!" unless $!{EAGAIN} || $!{EWOULDBLOCK};
+                last;
+            }
+            last if $n == 0;
+            $raw .= $buf;
+        }
+        if (!$status) {
+            my @seen = $raw =~ m{(?:\A|\r\n)HTTP/1\.\d (\d{3})[^\r\n]*\r\n}g;
+            ($status) = grep { $_ >= 200 } @seen;
+            $status ||= 0;
+            $t_status = time if $status;
+        }
+        last if $cut;
+        $pending = $piece if $pending eq '';
+        my $n = syswrite $sock, $pending;
+        if (!defined $n && !$!{EAGAIN} && !$!{EWOULDBLOCK}) {
+            $cut = "write failed: $!";
+            last;
+        }
+        if ($n) {
+            substr($pending, 0, $n) = '';
+            $after += $n if $status;
+        }
+        sleep $every;
+    }
+    $t_cut = time if $cut;
+    close $sock;
+    return { status => $status, raw => $raw, cut => $cut,
+             after_status => $cut && $t_status ? $t_cut - $t_status : undef,
+             after_start => $cut ? $t_cut - $t0 : undef,
+             sent_after_status => $after };
+}
+
+# The directories of t/htdocs/htaccess, each with a .htaccess of its own
+# and served by mod_reflector: the status of a POST without a length to
+# one of them, and the response to a POST of $len bytes (through LWP).
+sub htaccess_nolen {
+    my ($dir) = @_;
+    return raw_request(undef, http_request(POST => "/htaccess/$dir/x",
+        headers => ['Connection: close']))->{status};
+}
+
+sub htaccess_post {
+    my ($dir, $len) = @_;
+    return Apache::TestRequest::POST("/htaccess/$dir/x", content => 'h' x $len);
 }
 
 # Logs
@@ -311,9 +424,10 @@ sub module_line {
 
 # Writes a complete configuration into a fresh temporary directory (or
 # $opt{dir}, as $opt{file}, default httpd.conf): the MPM ($opt{mpm},
-# default event), the module under test and the modules named in
-# $opt{modules}, logs and runtime files in that directory, then $body.
-# Returns the file's path and the number of the first line of $body.
+# default event; with $opt{one_child}, one child of 5 threads), the
+# module under test and the modules named in $opt{modules}, logs and
+# runtime files in that directory, then $body.  Returns the file's path
+# and the number of the first line of $body.
 sub private_conf {
     my ($body, %opt) = @_;
     my $dir = $opt{dir} || tempdir(CLEANUP => 1);
@@ -328,6 +442,9 @@ sub private_conf {
         module_line('mpm_' . ($opt{mpm} || 'event') . '_module'),
         (map { module_line($_) } @{ $opt{modules} || [] }),
         module_line('length_required_module'),
+        ($opt{one_child} ? ('StartServers 1', 'ServerLimit 1',
+                            'ThreadsPerChild 5', 'MinSpareThreads 1',
+                            'MaxSpareThreads 5', 'MaxRequestWorkers 5') : ()),
     );
     my $file = "$dir/" . ($opt{file} || 'httpd.conf');
     open my $fh, '>', $file or die "$file: $!";
@@ -338,162 +455,46 @@ sub private_conf {
 
 # Runs "apache2 -t" on a private configuration holding $body.  Returns a
 # hash: rc (exit status), out (what it printed), line (the number of the
-# first line of $body in the file).
+# first line of $body in the file), file.
 sub syntax_check {
     my ($body, %opt) = @_;
     my ($file, $line) = private_conf($body, %opt);
-    my $httpd = Apache::Test::vars('httpd');
-    my $out = `'$httpd' -t -f '$file' 2>&1`;
-    return { rc => $? >> 8, out => $out, line => $line, file => $file };
+    my $r = LRServer::httpd_syntax($file);
+    return { %$r, line => $line, file => $file };
 }
 
-# A TCP port on 127.0.0.1 that nothing listens on, for a private server.
-sub free_port {
-    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                  Listen => 1, ReuseAddr => 1)
-        or die "no free port: $!";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
-
-# Private servers: "apache2 -k start" on a configuration from private_conf,
-# stopped by stop_server or, at the latest, when the test exits.
-my %started;    # configuration file => its PidFile
-
-sub conf_pidfile {
-    my ($conf) = @_;
-    my ($pidfile) = slurp($conf) =~ /^\s*PidFile\s+"?([^"\n]+)"?/m;
-    return $pidfile;
-}
-
-# The pid of the parent of the private server on $conf (0 if none).
-sub server_pid {
-    my ($conf) = @_;
-    my ($pid) = slurp(conf_pidfile($conf)) =~ /(\d+)/;
-    return $pid || 0;
-}
-
-# Starts a private server on $conf and waits up to 30 s until every port
-# in $opt{ports} accepts a connection.  Returns a hash: rc (of apache2 -k
-# start), out (what it printed), up (every port answered), pid.
-sub start_server {
-    my ($conf, %opt) = @_;
-    my $httpd = Apache::Test::vars('httpd');
-    my $out = `'$httpd' -f '$conf' -k start 2>&1`;
-    my $rc = $? >> 8;
-    $started{$conf} = conf_pidfile($conf) if $rc == 0;
-    my $up = $rc == 0 ? 1 : 0;
-    my $until = time + 30;
-    for my $port (@{ $opt{ports} || [] }) {
-        until (IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-                                     PeerPort => $port)) {
-            if (time > $until) { $up = 0; last }
-            sleep 0.1;
+# The checker of a directive that httpd must refuse: "apache2 -t" on a
+# private configuration holding $body fails, with httpd's "Syntax error on
+# line N" naming the line of $body that holds $directive, and a message
+# after it that names $directive and says each of @says: a string is a
+# bad value the message must quote ('x' or "x"), a pattern is something
+# it must say (what is allowed, say).  3 + @says assertions.
+sub syntax_error_ok {
+    my ($body, $directive, @says) = @_;
+    my $r = syntax_check($body);
+    my @lines = split /\n/, $body;
+    my ($at) = grep { $lines[$_] =~ /^\s*\Q$directive\E\b/ } 0 .. $#lines;
+    die "syntax_error_ok: $directive is not in the configuration\n"
+        unless defined $at;
+    my $line = $r->{line} + $at;
+    (my $what = $lines[$at]) =~ s/^\s+//;
+    Apache::Test::ok(t_cmp($r->{rc} != 0 ? 1 : 0, 1,
+                           "apache2 -t fails on '$what'"));
+    Apache::Test::ok(t_cmp($r->{out}, qr/Syntax error on line $line\b/,
+                           "pointing at the line of '$what' ($line)"));
+    # The message proper is what follows httpd's "Syntax error" line.
+    my ($msg) = $r->{out} =~ /Syntax error on line \d+ of [^\n]*\n(.*)/s;
+    $msg //= '';
+    Apache::Test::ok(t_cmp($msg, qr/\b\Q$directive\E\b(?![A-Za-z])/,
+                           "the message names the directive $directive"));
+    for my $say (@says) {
+        if (ref $say) {
+            Apache::Test::ok(t_cmp($msg, $say, "the message says $say"));
         }
-    }
-    sleep 0.1 until server_pid($conf) || time > $until;
-    return { rc => $rc, out => $out, up => $up, pid => server_pid($conf) };
-}
-
-# Stops the private server on $conf and waits up to 20 s for its parent to
-# exit.  Returns 1 if it did.
-sub stop_server {
-    my ($conf) = @_;
-    my $pidfile = delete $started{$conf} or return 1;
-    my $pid = server_pid($conf);
-    my $httpd = Apache::Test::vars('httpd');
-    system "'$httpd' -f '$conf' -k stop >/dev/null 2>&1";
-    my $until = time + 20;
-    sleep 0.1 while ($pid && kill(0, $pid) || -e $pidfile) && time < $until;
-    return !($pid && kill 0, $pid) ? 1 : 0;
-}
-
-END {
-    local $?;
-    stop_server($_) for keys %started;
-}
-
-# Sends $signal to the parent $pid of a server, USR1 for a graceful restart
-# or HUP for a full one, and waits up to 60 s until its error log (a name
-# under t/logs or a path; default the suite's error_log) shows the restart
-# done: the parent's line for that signal, then a "resuming normal
-# operations" after it.  (The listeners stay open through a restart, so a
-# connection proves nothing.)  Returns 1 once done, 0 on timeout.
-sub restart_server {
-    my ($pid, $signal, %opt) = @_;
-    my $log = $opt{error_log} || 'error_log';
-    my $requested = $signal eq 'USR1'
-        ? qr/SIGUSR1 received|Graceful restart requested/
-        : qr/SIGHUP received/;
-    my $mark = log_mark($log);
-    kill $signal, $pid or return 0;
-    my $until = time + ($opt{timeout} || 60);
-    while (time < $until) {
-        return 1 if log_since($log, $mark)
-            =~ /$requested.*\n.*resuming normal operations/s;
-        sleep 0.1;
-    }
-    return 0;
-}
-
-# PHP-FPM
-
-# Starts Debian's php-fpm as the test user: a private pool in $dir (its
-# config, pid and logs), listening on the Unix socket $sock with a mode
-# Apache's children can use, stopped when the test exits.  %ini are
-# php_admin_value settings.  Returns the pid, or undef and the reason it
-# could not start.
-my @fpm_pids;
-sub start_php_fpm {
-    my ($dir, $sock, %ini) = @_;
-    my ($fpm) = grep { -x } '/usr/sbin/php-fpm8.2', sort glob '/usr/sbin/php-fpm*';
-    return (undef, 'php-fpm is not installed (package php-fpm)') unless $fpm;
-    make_path($dir);
-    unlink $sock;
-    my $conf = "$dir/php-fpm.conf";
-    open my $fh, '>', $conf or die "$conf: $!";
-    print $fh <<"EOC";
-[global]
-pid = $dir/php-fpm.pid
-error_log = $dir/php-fpm.log
-daemonize = no
-
-[lr]
-listen = $sock
-listen.mode = 0666
-pm = static
-pm.max_children = 2
-catch_workers_output = yes
-clear_env = no
-EOC
-    print $fh "php_admin_value[$_] = $ini{$_}\n" for sort keys %ini;
-    close $fh or die "$conf: $!";
-    my $pid = fork;
-    die "fork: $!" unless defined $pid;
-    if (!$pid) {
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>>', "$dir/php-fpm.out";
-        open STDERR, '>&', \*STDOUT;
-        { exec $fpm, '-F', '-n', '-y', $conf, '-p', $dir; }
-        POSIX::_exit(127);
-    }
-    push @fpm_pids, $pid;
-    my $until = time + 20;
-    until (-S $sock && IO::Socket::UNIX->new(Peer => $sock)) {
-        if (time > $until || waitpid($pid, POSIX::WNOHANG()) == $pid) {
-            return (undef, "php-fpm did not start: " . slurp("$dir/php-fpm.out"));
+        else {
+            Apache::Test::ok(t_cmp($msg, qr/['"]\Q$say\E['"]/,
+                                   "the message quotes the bad value '$say'"));
         }
-        sleep 0.1;
-    }
-    return ($pid);
-}
-
-END {
-    local $?;
-    for my $pid (@fpm_pids) {
-        kill 'TERM', $pid;
-        waitpid $pid, 0;
     }
 }
 

@@ -1,5 +1,5 @@
 <?php
-// Answers 200 whatever became of the request body (routes_stream_cut.t).
+// Answers 200 whatever became of the request body (routes/stream_cut_fpm.t).
 $body = file_get_contents('php://input');
 header('Content-Type: text/plain');
 echo 'LR-ROUTES-PHP read=' . strlen($body) . ' cl='
