@@ -49,6 +49,7 @@ run:
 test:
 	@./scripts/deps test
 	@$(MAKE) --no-print-directory all
+	./scripts/check-layers
 	./scripts/run-tests $(TEST_ARGS)
 
 # The part of the suite that runs under valgrind: everything except what
