@@ -15,7 +15,7 @@ use LRTest qw(:all);
 
 my $MODE = qr/\bOn\b.*\bOff\b.*\bLogOnly\b/;
 my $CHUNKED = qr/\bDeny\b.*\bAllow\b/;
-my $SIZE = qr/\bK\b.*\bM\b.*\bG\b/;
+my $SIZE = qr/\bK\b.*\bM\b.*\bG\b.*\bT\b/;
 my $METHOD = qr/\bmethod\b.*\b(?:POST|PUT|PATCH)\b/i;
 
 # [directive, argument as written, the bad value the message must quote
@@ -42,6 +42,10 @@ my @bad = (
     [LengthRequiredMaxBody => 'K', 'K', $SIZE],
     [LengthRequiredMaxBody => '1KB', '1KB', $SIZE],
     [LengthRequiredMaxBody => '0x10', '0x10', $SIZE],
+    # One size grammar for every directive: T too, and its overflow
+    # (2^23 T is 2^63 bytes).
+    [LengthRequiredMaxBody => '8388608T', '8388608T', $SIZE],
+    [LengthRequiredMaxBody => '1TT', '1TT', $SIZE],
     # Methods: an empty list, invalid tokens.
     [LengthRequiredMethods => '', undef, $METHOD],
     [LengthRequiredMethods => '""', undef, $METHOD],
@@ -61,6 +65,8 @@ my @good = (
     [LengthRequiredMaxBody => '1K'], [LengthRequiredMaxBody => '1k'],
     [LengthRequiredMaxBody => '2M'], [LengthRequiredMaxBody => '3G'],
     [LengthRequiredMaxBody => '8589934591G'],
+    [LengthRequiredMaxBody => '1T'], [LengthRequiredMaxBody => '8388607t'],
+    [LengthRequiredMaxBody => '0001K'],
     [LengthRequiredMethods => 'POST'],
     [LengthRequiredMethods => 'PUT PROPPATCH MKCOL FROB M-SEARCH X_Custom.1 A!#*+^|~'],
 );
