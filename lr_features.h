@@ -21,6 +21,7 @@
 #ifndef LR_FEATURES_H
 #define LR_FEATURES_H
 
+#include "lr_policy.h"
 #include "lr_request.h"
 
 #if defined(__GNUC__) && __GNUC__ >= 4
@@ -28,20 +29,8 @@
 #endif
 
 /*
- * lr_judge.c: the 411/413 decision and the policy directives
+ * lr_judge.c: the 411/413 decision
  */
-
-/* The test every request pays, inlined in the request hooks: whether the
- * scope can judge r at all.  A scope where a .htaccess file set something
- * goes the long way (TightenOnly may turn it on); the others judge when
- * their policy is in force and r's method may be listed (a method listed
- * by name only is looked up by lr_judge_scope).
- */
-#define LR_SCOPE_MAY_JUDGE(conf, r) \
-    ((conf)->tenant \
-     || ((conf)->policy.mode > LR_MODE_OFF \
-         && (((conf)->policy.methods & LR_METHOD_BIT(r)) \
-             || (conf)->policy.method_names)))
 
 /* What a scope decided about a body it let through. */
 typedef enum {
@@ -62,25 +51,12 @@ typedef struct {
     apr_off_t length;
 } lr_verdict;
 
-/* Judges r in the scope conf from its headers alone: the status of a
- * refusal, or DECLINED and what became of the body.  want_length: the
- * caller needs the declared length even where no cap asks for it (the
- * scope has budgets).
+/* Judges r under the policy p (lr_policy_for) from its headers alone: the
+ * status of a refusal, or DECLINED and what became of the body.
+ * want_length: the caller needs the declared length even where no cap
+ * asks for it (the scope has budgets).
  */
-lr_verdict lr_judge_scope(request_rec *r, const lr_dir_conf *conf,
-                          int want_length);
-
-/* The policy fields, for the main file's create and merge. */
-void lr_policy_unset(lr_policy *p);
-void lr_policy_merge(lr_policy *out, const lr_policy *base,
-                     const lr_policy *add);
-const lr_tenant *lr_tenant_merge(apr_pool_t *p, const lr_dir_conf *base,
-                                 const lr_dir_conf *add);
-
-const char *lr_cmd_keyword(cmd_parms *cmd, void *dconf, const char *arg);
-const char *lr_cmd_max_body(cmd_parms *cmd, void *dconf, const char *arg);
-const char *lr_cmd_methods(cmd_parms *cmd, void *dconf, const char *args);
-const char *lr_cmd_htaccess(cmd_parms *cmd, void *dconf, const char *arg);
+lr_verdict lr_judge(request_rec *r, const lr_policy *p, int want_length);
 
 /*
  * lr_strict.c: LengthRequiredStrict

@@ -23,19 +23,22 @@
  * the ones below it:
  *
  *   mod_length_required.c   this file
- *   lr_judge.c              the 411/413 decision and its directives
+ *   lr_judge.c              the 411/413 decision
  *   lr_strict.c             LengthRequiredStrict: request-framing ambiguities
  *   lr_buffer.c             LengthRequiredChunked Buffer
  *   lr_quota_conf.c,        upload quotas: their directives, the charge per
  *   lr_quota.c,             request, and the stores that count them
  *   lr_quota_store.c
  *   lr_errbody.c            JSON error bodies (LengthRequiredErrorFormat)
+ *   lr_policy.c             the policy of a scope, which the features judge
+ *                           by: its directives, merge and TightenOnly
  *   lr_request.c            the request core: the state of a request and of
  *                           its body, the one refusal path, the meter
  *   lr_stats.c              counters in shared memory, shown by mod_status
  *   lr_util.c               the pure parsers, which the fuzzers link alone
  *
  * Headers, by audience: lr_features.h (what the features offer this file),
+ * lr_policy.h (the policy, for this file and the features),
  * lr_request.h (the core, for the features), lr_stats.h (the counters),
  * lr_quota.h (the quota files alone), lr_private.h (the configuration,
  * for all), lr_util.h (the parsers; APR only).
@@ -157,8 +160,13 @@ __attribute__((noinline))
 #endif
 static int lr_scope(request_rec *r, const lr_dir_conf *conf)
 {
-    lr_verdict v = lr_judge_scope(r, conf, conf->quota != NULL);
+    const lr_policy *p = lr_policy_for(r, conf);
+    lr_verdict v;
 
+    if (!p) {
+        return DECLINED;
+    }
+    v = lr_judge(r, p, conf->quota != NULL);
     if (v.status != DECLINED || v.kind == LR_BODY_PASSED) {
         return v.status;
     }
