@@ -32,6 +32,9 @@ static const char *lr_json_message(const lr_body *refusal, apr_pool_t *p)
     case LR_REASON_CHUNKED:
         return "Chunked request bodies are not accepted here: send the body "
                "with a Content-Length header instead.";
+    case LR_REASON_QUOTA_STORE:
+        return "The upload budgets cannot be checked just now: try again "
+               "later.";
     case LR_REASON_QUOTA:
         return apr_psprintf(p, "The upload budget %s is spent: %"
                             APR_OFF_T_FMT " of %" APR_OFF_T_FMT " bytes "
@@ -80,6 +83,8 @@ apr_status_t lr_json_filter(ap_filter_t *f, apr_bucket_brigade *bb)
                             refusal->status,
                             too_large ? "payload_too_large"
                             : quota ? "quota_exceeded"
+                            : refusal->status == HTTP_SERVICE_UNAVAILABLE
+                                    ? "service_unavailable"
                                     : "content_length_required",
                             lr_reasons[refusal->reason].token,
                             lr_json_message(refusal, r->pool));
@@ -126,7 +131,8 @@ void lr_insert_error_filter(request_rec *r)
     if (!rq || !rq->body || r->status != rq->body->status
         || (r->status != HTTP_LENGTH_REQUIRED
             && r->status != HTTP_REQUEST_ENTITY_TOO_LARGE
-            && r->status != HTTP_TOO_MANY_REQUESTS)) {
+            && r->status != HTTP_TOO_MANY_REQUESTS
+            && r->status != HTTP_SERVICE_UNAVAILABLE)) {
         return;
     }
     if (ap_response_code_string(r, ap_index_of_response(r->status))) {

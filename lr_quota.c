@@ -25,13 +25,25 @@
 #include "http_protocol.h"
 #include "http_request.h"
 
-/* One budget charged for a request. */
+/* One budget's charge to one window. */
+typedef struct {
+    apr_int64_t window;         /* now / period, when it was charged */
+    const char *store_key;
+    apr_off_t charged;
+} lr_quota_window;
+
+/* One budget charged for a request body: what it charged to each window
+ * the body arrived in, and from how many arrived bytes on it counts (a
+ * budget of a scope met late in a streamed body counts from there).
+ */
 typedef struct {
     const lr_quota *q;
-    const char *store_key;
-    apr_int64_t window_end;     /* Unix seconds */
-    apr_off_t charged;
-} lr_quota_charge_rec;
+    const char *value;          /* the key's value for this request */
+    lr_mode_e mode;             /* of the scope that charged it */
+    apr_off_t reserved;         /* charged in all */
+    apr_off_t base;             /* arrived bytes when it began */
+    apr_array_header_t *windows;    /* lr_quota_window, oldest first */
+} lr_quota_budget;
 
 /* What the quotas did to one request body, in the body's state that the
  * initial request and its internal redirects share.
@@ -39,25 +51,26 @@ typedef struct {
 typedef struct lr_quota_req {
     request_rec *r;             /* the initial request */
     lr_body *body;
-    apr_off_t declared;
+    int streamed;               /* no declared length: charged as it comes */
+    apr_off_t declared;         /* declared (or buffered) bytes */
     int armed;                  /* fixups has run: what arrives from now
                                  * on stays charged */
     apr_off_t base;             /* body->seen when it was armed */
     apr_off_t arrived;          /* arrived whole before (buffered) */
-    lr_mode_e mode;
-    const lr_quota_dir *dir;
-    apr_array_header_t *charges;    /* lr_quota_charge_rec */
-    int late_pending;           /* budgets keyed on the user still to go */
-    int streamed;               /* no declared length: charged as it comes */
-    apr_off_t reserved;         /* streamed: charged to every budget so far */
+    apr_array_header_t *budgets;    /* lr_quota_budget */
+    apr_array_header_t *late;   /* const lr_quota *, keyed on the user:
+                                 * charged in fixups */
+    lr_mode_e late_mode;
+    int headers;                /* LengthRequiredQuotaHeaders in force */
     /* For LengthRequiredQuotaHeaders: the budget with the least left. */
     const lr_quota *least;
     apr_off_t least_left;
     apr_int64_t least_reset;
 } lr_quota_state;
 
-/* A streamed body is charged ahead in steps of this much (one store
- * operation per step and budget), the unused part refunded at the end.
+/* A streamed body is charged ahead in steps of this much (one trip to the
+ * store per step, for every budget at once), the unused part refunded at
+ * the end.
  */
 #define LR_QUOTA_STEP       (64 * 1024)
 
@@ -138,32 +151,63 @@ static const char *lr_quota_store_key(request_rec *r, const lr_quota *q,
     return key;
 }
 
-/* Undoes this request's charges of the store (a refusal), or what of them
- * never arrived (the end of the request).
- */
-static void lr_quota_undo(lr_quota_state *st, apr_off_t keep)
-{
-    int i;
-
-    for (i = 0; i < st->charges->nelts; i++) {
-        lr_quota_charge_rec *c = &APR_ARRAY_IDX(st->charges, i,
-                                                lr_quota_charge_rec);
-        apr_off_t back = c->charged - (keep < c->charged ? keep : c->charged);
-
-        if (back > 0) {
-            lr_qstore_refund(st->r, c->store_key, back, c->q->size,
-                             c->window_end, c->charged);
-            c->charged -= back;
-        }
-    }
-}
-
 /* The body bytes that have arrived for the handlers to read. */
 static apr_off_t lr_quota_arrived(const lr_quota_state *st)
 {
     apr_off_t n = st->armed ? st->body->seen - st->base : 0;
 
     return (n > st->arrived) ? n : st->arrived;
+}
+
+/* The seconds left in the window of q that second secs falls in. */
+static apr_int64_t lr_quota_ttl(const lr_quota *q, apr_int64_t secs)
+{
+    return (secs / q->period + 1) * q->period - secs;
+}
+
+/* Gives back, of every budget, what it charged beyond keep bytes (keep
+ * beyond what it counts from), newest window first: a refusal gives all
+ * back (keep 0), the end of the request what never arrived.
+ */
+static void lr_quota_undo(lr_quota_state *st, apr_off_t keep)
+{
+    apr_int64_t secs = apr_time_sec(apr_time_now());
+    lr_qop *ops;
+    int i, j, n = 0, count = 0;
+
+    for (i = 0; i < st->budgets->nelts; i++) {
+        count += APR_ARRAY_IDX(st->budgets, i, lr_quota_budget).windows->nelts;
+    }
+    if (!count) {
+        return;
+    }
+    ops = apr_palloc(st->r->pool, count * sizeof(*ops));
+    for (i = 0; i < st->budgets->nelts; i++) {
+        lr_quota_budget *b = &APR_ARRAY_IDX(st->budgets, i, lr_quota_budget);
+        apr_off_t kept = keep - b->base;
+        apr_off_t back = b->reserved - (kept > 0 ? kept : 0);
+
+        for (j = b->windows->nelts - 1; j >= 0 && back > 0; j--) {
+            lr_quota_window *w = &APR_ARRAY_IDX(b->windows, j,
+                                                lr_quota_window);
+            apr_off_t n_back = (back < w->charged) ? back : w->charged;
+
+            if (n_back <= 0) {
+                continue;
+            }
+            ops[n].key = w->store_key;
+            ops[n].n = n_back;
+            ops[n].size = b->q->size;
+            ops[n].ttl = lr_quota_ttl(b->q, secs);
+            n++;
+            w->charged -= n_back;
+            b->reserved -= n_back;
+            back -= n_back;
+        }
+    }
+    if (n) {
+        lr_qstore_refund(st->r, ops, n);
+    }
 }
 
 /* When the request's pool goes (the request has ended, internal redirects
@@ -183,7 +227,7 @@ static apr_status_t lr_quota_end(void *data)
 
 static void lr_quota_headers(request_rec *r, const lr_quota_state *st)
 {
-    if (!st->least || st->dir->headers != 1) {
+    if (!st->least || st->headers != 1) {
         return;
     }
     /* draft-ietf-httpapi-ratelimit-headers: the policy (quota q in units
@@ -200,42 +244,125 @@ static void lr_quota_headers(request_rec *r, const lr_quota_state *st)
                                 st->least_left, st->least_reset));
 }
 
-/* A store that failed: the request is not charged (fail=open) or is
- * answered 503 (fail=closed).  The store's own code logs, rate-limited.
- */
-static int lr_quota_store_failed(request_rec *r)
+/* The budget with the least left, for the RateLimit fields. */
+static void lr_quota_least(lr_quota_state *st, const lr_quota *q,
+                           apr_off_t used, apr_int64_t reset)
 {
-    lr_count(r, LR_C_QUOTA_STORE);
-    if (lr_qstore_fail_closed()) {
-        lr_body_get(r)->status = HTTP_SERVICE_UNAVAILABLE;
-        r->connection->keepalive = AP_CONN_CLOSE;
-        return HTTP_SERVICE_UNAVAILABLE;
+    apr_off_t left = (q->size > used) ? q->size - used : 0;
+
+    if (!st->least || left < st->least_left) {
+        st->least = q;
+        st->least_left = left;
+        st->least_reset = reset;
     }
+}
+
+/* A store that failed or is given up: the request is not charged
+ * (fail=open), or refused with 503 through the module's error path
+ * (fail=closed).  The store has logged it, rate-limited.
+ */
+static int lr_quota_store_failed(request_rec *r, lr_quota_state *st)
+{
+    if (lr_qstore_fail_closed()) {
+        lr_quota_undo(st, 0);
+        return lr_refuse(r, LR_REASON_QUOTA_STORE, -1, 0, NULL);
+    }
+    lr_count(r, LR_C_QUOTA_STORE);
     return DECLINED;
 }
 
-/* Charges the budgets of one phase: those keyed on the user (late) in
- * fixups, the others in header_parser.
+/* The 429 of a budget that is spent: Retry-After, the RateLimit fields,
+ * the budget for the JSON body, the log line.
  */
-static int lr_quota_apply(request_rec *r, lr_quota_state *st, int late)
+static int lr_quota_spent(request_rec *r, lr_quota_state *st,
+                          const lr_quota *q, apr_off_t used,
+                          apr_int64_t reset, apr_off_t declared)
 {
-    apr_time_t now = apr_time_now();
-    apr_int64_t secs = apr_time_sec(now);
+    lr_budget_info *qr = apr_palloc(r->pool, sizeof(*qr));
+
+    qr->name = q->name;
+    qr->size = q->size;
+    qr->remaining = (q->size > used) ? q->size - used : 0;
+    qr->reset = reset;
+    st->body->budget = qr;
+    apr_table_setn(r->err_headers_out, "Retry-After",
+                   apr_psprintf(r->pool, "%" APR_INT64_T_FMT, reset));
+    lr_quota_least(st, q, used, reset);
+    lr_quota_headers(r, st);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "LR00043: budget %s spent for this key: %" APR_OFF_T_FMT
+                  " of %" APR_OFF_T_FMT " bytes left, %" APR_OFF_T_FMT
+                  " %s, resets in %" APR_INT64_T_FMT " s", q->name,
+                  qr->remaining, q->size, declared,
+                  st->streamed ? "arrived" : "declared", reset);
+    return lr_refuse(r, LR_REASON_QUOTA, declared, q->size, NULL);
+}
+
+/* Whether a budget of this name is charged for the request already: a
+ * budget is charged once, by the first scope on the request's way that
+ * has it (a budget's store key is its name, period and window).
+ */
+static int lr_quota_charged(const lr_quota_state *st, const lr_quota *q)
+{
     int i;
 
-    for (i = 0; i < st->dir->quotas->nelts; i++) {
-        const lr_quota *q = APR_ARRAY_IDX(st->dir->quotas, i,
-                                          const lr_quota *);
-        const char *err = NULL, *value;
-        apr_int64_t window, window_end, reset;
-        lr_quota_charge_rec *c;
-        apr_off_t used = 0;
-        lr_qs_result res;
-
-        if (q->after_auth != late) {
-            continue;
+    for (i = 0; i < st->budgets->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(st->budgets, i, lr_quota_budget).q->name,
+                    q->name)) {
+            return 1;
         }
-        value = ap_expr_str_exec(r, q->key, &err);
+    }
+    for (i = 0; st->late && i < st->late->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(st->late, i, const lr_quota *)->name,
+                    q->name)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A new window entry of budget b for second secs. */
+static lr_quota_window *lr_quota_window_for(request_rec *r,
+                                            lr_quota_budget *b,
+                                            apr_int64_t secs)
+{
+    apr_int64_t window = secs / b->q->period;
+    lr_quota_window *w;
+
+    if (b->windows->nelts) {
+        w = &APR_ARRAY_IDX(b->windows, b->windows->nelts - 1,
+                           lr_quota_window);
+        if (w->window == window) {
+            return w;
+        }
+    }
+    w = apr_array_push(b->windows);
+    w->window = window;
+    w->store_key = lr_quota_store_key(r, b->q, window, b->value);
+    w->charged = 0;
+    return w;
+}
+
+/* Charges the budgets in qs (const lr_quota *) with the declared length,
+ * in one trip to the store; a budget whose key is empty or fails is not
+ * charged.  Under LogOnly a budget that would be passed is reported and
+ * left uncharged, the others charged as they would be.  DECLINED, or the
+ * status to refuse with.
+ */
+static int lr_quota_apply(request_rec *r, lr_quota_state *st,
+                          const apr_array_header_t *qs, lr_mode_e mode)
+{
+    apr_int64_t secs = apr_time_sec(apr_time_now());
+    lr_quota_budget *pending;
+    lr_qop *ops;
+    int i, n = 0, over;
+
+    pending = apr_palloc(r->pool, qs->nelts * sizeof(*pending));
+    ops = apr_palloc(r->pool, qs->nelts * sizeof(*ops));
+    for (i = 0; i < qs->nelts; i++) {
+        const lr_quota *q = APR_ARRAY_IDX(qs, i, const lr_quota *);
+        const char *err = NULL, *value = ap_expr_str_exec(r, q->key, &err);
+
         if (err) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "LR00041: "
                           "LengthRequiredQuota %s: key '%s' failed: %s; "
@@ -245,12 +372,9 @@ static int lr_quota_apply(request_rec *r, lr_quota_state *st, int late)
         if (!value || !*value) {
             continue;           /* an empty key is not charged */
         }
-        window = secs / q->period;
-        window_end = (window + 1) * q->period;
-        reset = window_end - secs;
-        if (st->declared > q->size) {
+        if (!st->streamed && st->declared > q->size) {
             /* Can never fit in this budget: 413, not 429. */
-            if (st->mode == LR_MODE_LOGONLY) {
+            if (mode == LR_MODE_LOGONLY) {
                 lr_would_mark(r, LR_REASON_TOO_LARGE);
                 ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                               "LR00049: would refuse %s %s with 413, reason "
@@ -264,94 +388,86 @@ static int lr_quota_apply(request_rec *r, lr_quota_state *st, int late)
             return lr_refuse(r, LR_REASON_TOO_LARGE, st->declared, q->size,
                              NULL);
         }
-        c = apr_array_push(st->charges);
-        c->q = q;
-        c->store_key = lr_quota_store_key(r, q, window, value);
-        c->window_end = window_end;
-        c->charged = 0;
-        if (st->streamed) {
-            continue;           /* charged by lr_quota_filter */
-        }
-        res = lr_qstore_reserve(r, c->store_key, st->declared, q->size,
-                                window_end, &used);
-        if (res == LR_QS_ERROR) {
-            st->charges->nelts--;
-            if (lr_quota_store_failed(r) != DECLINED) {
-                lr_quota_undo(st, 0);
-                return HTTP_SERVICE_UNAVAILABLE;
-            }
-            continue;
-        }
-        if (res == LR_QS_OK) {
-            c->charged = st->declared;
-        }
-        else {
-            st->charges->nelts--;
-        }
-        if (!st->least || q->size - used < st->least_left) {
-            st->least = q;
-            st->least_left = (q->size > used) ? q->size - used : 0;
-            st->least_reset = reset;
-        }
-        if (res == LR_QS_OVER) {
-            lr_budget_info *qr = apr_palloc(r->pool, sizeof(*qr));
-
-            if (st->mode == LR_MODE_LOGONLY) {
-                /* Not charged, as a refusal would not be; the other
-                 * budgets are charged as they would be.
-                 */
-                lr_would_mark(r, LR_REASON_QUOTA);
-                ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                              "LR00042: would refuse %s %s with 429, "
-                              "reason quota (budget %s of %" APR_OFF_T_FMT
-                              " bytes, %" APR_OFF_T_FMT " left, declared %"
-                              APR_OFF_T_FMT ") (LengthRequired LogOnly)",
-                              r->method, r->uri, q->name, q->size,
-                              q->size - used, st->declared);
-                continue;
-            }
-            lr_quota_undo(st, 0);
-            qr->name = q->name;
-            qr->size = q->size;
-            qr->remaining = (q->size > used) ? q->size - used : 0;
-            qr->reset = reset;
-            lr_body_get(r)->budget = qr;
-            apr_table_setn(r->err_headers_out, "Retry-After",
-                           apr_psprintf(r->pool, "%" APR_INT64_T_FMT, reset));
-            lr_quota_headers(r, st);
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                          "LR00043: budget %s spent for this key: %"
-                          APR_OFF_T_FMT " of %" APR_OFF_T_FMT " bytes left, "
-                          "%" APR_OFF_T_FMT " declared, resets in %"
-                          APR_INT64_T_FMT " s", q->name, qr->remaining,
-                          q->size, st->declared, reset);
-            return lr_refuse(r, LR_REASON_QUOTA, st->declared, q->size,
-                             NULL);
-        }
+        pending[n].q = q;
+        pending[n].value = value;
+        pending[n].mode = mode;
+        pending[n].reserved = 0;
+        pending[n].base = lr_quota_arrived(st);
+        pending[n].windows = apr_array_make(r->pool, 1,
+                                            sizeof(lr_quota_window));
+        n++;
     }
-    if (!late) {
-        lr_quota_headers(r, st);
+    if (st->streamed) {
+        /* Charged as the body arrives (lr_quota_stream). */
+        for (i = 0; i < n; i++) {
+            *(lr_quota_budget *)apr_array_push(st->budgets) = pending[i];
+        }
+        return DECLINED;
+    }
+    for (;;) {
+        for (i = 0; i < n; i++) {
+            lr_quota_window *w = lr_quota_window_for(r, &pending[i], secs);
+
+            ops[i].key = w->store_key;
+            ops[i].n = st->declared;
+            ops[i].size = pending[i].q->size;
+            ops[i].ttl = lr_quota_ttl(pending[i].q, secs);
+            ops[i].used = 0;
+        }
+        if (!n) {
+            return DECLINED;
+        }
+        switch (lr_qstore_reserve(r, ops, n, &over)) {
+        case LR_QS_ERROR:
+            return lr_quota_store_failed(r, st);
+        case LR_QS_OVER:
+            if (pending[over].mode != LR_MODE_LOGONLY) {
+                lr_quota_undo(st, 0);
+                return lr_quota_spent(r, st, pending[over].q,
+                                      ops[over].used,
+                                      lr_quota_ttl(pending[over].q, secs),
+                                      st->declared);
+            }
+            /* Not charged, as a refusal would not be; the others are. */
+            lr_would_mark(r, LR_REASON_QUOTA);
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          "LR00042: would refuse %s %s with 429, reason "
+                          "quota (budget %s of %" APR_OFF_T_FMT " bytes, %"
+                          APR_OFF_T_FMT " left, declared %" APR_OFF_T_FMT
+                          ") (LengthRequired LogOnly)", r->method, r->uri,
+                          pending[over].q->name, pending[over].q->size,
+                          pending[over].q->size - ops[over].used,
+                          st->declared);
+            lr_quota_least(st, pending[over].q, ops[over].used,
+                           lr_quota_ttl(pending[over].q, secs));
+            pending[over] = pending[--n];
+            continue;
+        default:
+            break;
+        }
+        break;
+    }
+    for (i = 0; i < n; i++) {
+        lr_quota_window *w = &APR_ARRAY_IDX(pending[i].windows, 0,
+                                            lr_quota_window);
+
+        w->charged = st->declared;
+        pending[i].reserved = st->declared;
+        lr_quota_least(st, pending[i].q, ops[i].used,
+                       lr_quota_ttl(pending[i].q, secs));
+        *(lr_quota_budget *)apr_array_push(st->budgets) = pending[i];
     }
     return DECLINED;
 }
 
-/* The budgets of the scope qd, for a body the scope let through.  A body
- * is charged once, by the first scope on its way that has budgets,
- * however many scopes judge it (a redirect, a DirectoryIndex file).
- */
-int lr_quota_charge(request_rec *r, const lr_quota_dir *qd, lr_mode_e mode,
-                    apr_off_t declared)
+/* The state of r's body, made with the first scope that has budgets. */
+static lr_quota_state *lr_quota_state_get(request_rec *r, apr_off_t declared)
 {
-    lr_body *body;
-    lr_quota_state *st;
-    int i, rv;
+    lr_body *body = lr_body_get(r);
+    lr_quota_state *st = body->quota;
 
-    if (!qd->quotas || !qd->quotas->nelts || declared == 0) {
-        return DECLINED;
-    }
-    body = lr_body_get(r);
-    if (body->quota) {
-        return DECLINED;
+    if (st) {
+        return st;
     }
     st = apr_pcalloc(r->pool, sizeof(*st));
     st->r = r;
@@ -359,21 +475,56 @@ int lr_quota_charge(request_rec *r, const lr_quota_dir *qd, lr_mode_e mode,
     /* -1: no declared length (chunked, or h2 without content-length). */
     st->streamed = (declared < 0);
     st->declared = st->streamed ? 0 : declared;
-    st->mode = mode;
-    st->dir = qd;
-    st->charges = apr_array_make(r->pool, qd->quotas->nelts,
-                                 sizeof(lr_quota_charge_rec));
-    for (i = 0; i < qd->quotas->nelts; i++) {
-        if (APR_ARRAY_IDX(qd->quotas, i, const lr_quota *)->after_auth) {
-            st->late_pending = 1;
-        }
-    }
+    st->budgets = apr_array_make(r->pool, 2, sizeof(lr_quota_budget));
+    st->headers = -1;
     body->quota = st;
     apr_pool_cleanup_register(r->pool, st, lr_quota_end,
                               apr_pool_cleanup_null);
-    rv = lr_quota_apply(r, st, 0);
-    if (rv != DECLINED) {
-        st->late_pending = 0;
+    return st;
+}
+
+/* The budgets of the scope qd, for a body the scope let through: each
+ * budget once per request, whichever scope on the request's way has it
+ * (a redirect, a DirectoryIndex file); those keyed on the user wait for
+ * fixups, when httpd knows the user.
+ */
+int lr_quota_charge(request_rec *r, const lr_quota_dir *qd, lr_mode_e mode,
+                    apr_off_t declared)
+{
+    apr_array_header_t *now;
+    lr_quota_state *st;
+    int i, rv;
+
+    if (!qd->quotas || !qd->quotas->nelts || declared == 0) {
+        return DECLINED;
+    }
+    st = lr_quota_state_get(r, declared);
+    if (st->body->status) {
+        return DECLINED;
+    }
+    if (qd->headers != -1) {
+        st->headers = qd->headers;
+    }
+    now = apr_array_make(r->pool, qd->quotas->nelts, sizeof(lr_quota *));
+    for (i = 0; i < qd->quotas->nelts; i++) {
+        const lr_quota *q = APR_ARRAY_IDX(qd->quotas, i, const lr_quota *);
+
+        if (lr_quota_charged(st, q)) {
+            continue;
+        }
+        if (q->after_auth && !st->armed) {
+            if (!st->late) {
+                st->late = apr_array_make(r->pool, 1, sizeof(lr_quota *));
+            }
+            APR_ARRAY_PUSH(st->late, const lr_quota *) = q;
+            st->late_mode = mode;
+            continue;
+        }
+        APR_ARRAY_PUSH(now, const lr_quota *) = q;
+    }
+    rv = now->nelts ? lr_quota_apply(r, st, now, mode) : DECLINED;
+    if (rv == DECLINED && !st->late) {
+        lr_quota_headers(r, st);
     }
     return rv;
 }
@@ -385,17 +536,21 @@ int lr_quota_charge(request_rec *r, const lr_quota_dir *qd, lr_mode_e mode,
 int lr_quota_charge_buffered(request_rec *r, const lr_quota_dir *qd,
                              lr_mode_e mode, apr_off_t length)
 {
-    int rv = lr_quota_charge(r, qd, mode, length);
     lr_quota_state *st = lr_body_get(r)->quota;
+    int rv;
 
-    if (st && st->declared == length && !st->streamed) {
-        st->arrived = length;
+    if (st && st->streamed) {
+        return DECLINED;        /* charged as it streamed in */
+    }
+    rv = lr_quota_charge(r, qd, mode, length);
+    if ((st = lr_body_get(r)->quota) && !st->streamed) {
+        st->arrived = st->declared;
     }
     return rv;
 }
 
-static apr_status_t lr_quota_stream_charge(request_rec *r, void *ctx,
-                                           apr_off_t seen, apr_off_t *at);
+static apr_status_t lr_quota_stream(request_rec *r, void *ctx,
+                                    apr_off_t seen, apr_off_t *at);
 
 /* The last fixup before the handler: the budgets keyed on the user (httpd
  * knows the user now), and from here on the body is counted: what arrives
@@ -410,102 +565,124 @@ int lr_quota_fixups(request_rec *r, lr_body *body)
     if (!st) {
         return DECLINED;
     }
-    if (st->late_pending && !r->prev) {
-        st->late_pending = 0;
-        rv = lr_quota_apply(r, st, 1);
-        if (rv != DECLINED) {
+    if (st->late && st->late->nelts) {
+        apr_array_header_t *late = st->late;
+
+        st->late = NULL;
+        if ((rv = lr_quota_apply(r, st, late, st->late_mode)) != DECLINED) {
             return rv;
         }
         lr_quota_headers(r, st);
     }
-    if (!st->armed && st->charges->nelts) {
+    if (!st->armed) {
         st->armed = 1;
         st->base = lr_meter(r)->seen;
-        if (st->streamed) {
-            lr_meter_watch(r, lr_quota_stream_charge, st, st->base);
+        if (st->streamed && st->budgets->nelts) {
+            lr_meter_watch(r, lr_quota_stream, st, st->base);
         }
     }
     return rv;
 }
 
-/* Charges every budget of a streamed body for what has arrived beyond
- * what is reserved: a step ahead, or, when a budget has less than a step
- * left, exactly what is needed.  When that does not fit either, the read
- * fails as with the streamed-body cap (APR_ENOSPC: handlers answer 413);
- * under LogOnly it is reported once and the body flows on.
+/* Charges a streamed body as it arrives, every byte to the window it
+ * arrives in: each budget is charged ahead for what has arrived beyond what
+ * it reserved, a step at a time, all budgets in one trip; where a budget
+ * has less than a step left, exactly what is needed.  When that does not
+ * fit either, the read fails as with the streamed-body cap (APR_ENOSPC:
+ * handlers answer 413); under LogOnly it is reported once and the body
+ * flows on.  *at is where the next charge is due.
  */
-static apr_status_t lr_quota_stream_charge(request_rec *r, void *ctx,
-                                           apr_off_t seen, apr_off_t *at)
+static apr_status_t lr_quota_stream(request_rec *r, void *ctx,
+                                    apr_off_t seen, apr_off_t *at)
 {
     lr_quota_state *st = ctx;
-    apr_off_t need = (seen - st->base) - st->reserved;
-    apr_off_t amount = (need > LR_QUOTA_STEP) ? need : LR_QUOTA_STEP;
     apr_int64_t secs = apr_time_sec(apr_time_now());
-    int i, j;
+    apr_off_t arrived = seen - st->base, next = APR_INT64_MAX;
+    lr_qop *ops;
+    lr_quota_window **wins;
+    int *idx;
+    int i, n = 0, over, exact;
 
-    for (i = 0; i < st->charges->nelts; i++) {
-        lr_quota_charge_rec *c = &APR_ARRAY_IDX(st->charges, i,
-                                                lr_quota_charge_rec);
-        apr_off_t used = 0;
-        lr_qs_result res;
+    ops = apr_palloc(r->pool, st->budgets->nelts * sizeof(*ops));
+    wins = apr_palloc(r->pool, st->budgets->nelts * sizeof(*wins));
+    idx = apr_palloc(r->pool, st->budgets->nelts * sizeof(*idx));
+    for (exact = 0; exact < 2; exact++) {
+        n = 0;
+        for (i = 0; i < st->budgets->nelts; i++) {
+            lr_quota_budget *b = &APR_ARRAY_IDX(st->budgets, i,
+                                                lr_quota_budget);
+            apr_off_t need = (arrived - b->base) - b->reserved;
 
-        res = lr_qstore_reserve(r, c->store_key, amount, c->q->size,
-                                c->window_end, &used);
-        if (res == LR_QS_OVER && amount > need) {
-            /* Less than a step left: give back the steps of this round
-             * and try again with just what arrived.
+            if (need <= 0) {
+                continue;
+            }
+            wins[n] = lr_quota_window_for(r, b, secs);
+            idx[n] = i;
+            ops[n].key = wins[n]->store_key;
+            ops[n].n = (exact || need > LR_QUOTA_STEP) ? need
+                                                       : LR_QUOTA_STEP;
+            ops[n].size = b->q->size;
+            ops[n].ttl = lr_quota_ttl(b->q, secs);
+            ops[n].used = 0;
+            n++;
+        }
+        if (!n) {
+            break;
+        }
+        switch (lr_qstore_reserve(r, ops, n, &over)) {
+        case LR_QS_OK:
+            for (i = 0; i < n; i++) {
+                lr_quota_budget *b = &APR_ARRAY_IDX(st->budgets, idx[i],
+                                                    lr_quota_budget);
+
+                wins[i]->charged += ops[i].n;
+                b->reserved += ops[i].n;
+            }
+            exact = 2;
+            break;
+        case LR_QS_ERROR:
+            /* Half the body is with the handler already: fail=closed
+             * fails the read (the handler answers), fail=open lets the
+             * rest through uncharged.
              */
-            for (j = 0; j < i; j++) {
-                lr_quota_charge_rec *b = &APR_ARRAY_IDX(st->charges, j,
-                                                        lr_quota_charge_rec);
-                lr_qstore_refund(r, b->store_key, amount, b->q->size,
-                                 b->window_end, b->charged);
-                b->charged -= amount;
-            }
-            amount = need;
-            i = -1;
-            continue;
-        }
-        if (res == LR_QS_ERROR) {
-            lr_count(r, LR_C_QUOTA_STORE);
             *at = APR_INT64_MAX;
+            lr_count(r, LR_C_QUOTA_STORE);
             return lr_qstore_fail_closed() ? APR_EGENERAL : APR_SUCCESS;
-        }
-        if (res == LR_QS_OVER) {
-            lr_budget_info *qr = apr_palloc(r->pool, sizeof(*qr));
+        default:
+            /* Over: with less than a step left, try again with exactly
+             * what arrived; past that, the budget is spent.
+             */
+            if (!exact) {
+                continue;
+            }
+            {
+                lr_quota_budget *b = &APR_ARRAY_IDX(st->budgets, idx[over],
+                                                    lr_quota_budget);
 
-            for (j = 0; j < i; j++) {
-                lr_quota_charge_rec *b = &APR_ARRAY_IDX(st->charges, j,
-                                                        lr_quota_charge_rec);
-                lr_qstore_refund(r, b->store_key, amount, b->q->size,
-                                 b->window_end, b->charged);
-                b->charged -= amount;
+                *at = APR_INT64_MAX;
+                if (b->mode == LR_MODE_LOGONLY) {
+                    lr_would_mark(r, LR_REASON_QUOTA);
+                    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                                  "LR00048: would refuse %s %s, reason quota "
+                                  "(streamed body passed budget %s of %"
+                                  APR_OFF_T_FMT " bytes) (LengthRequired "
+                                  "LogOnly)", r->method, r->uri, b->q->name,
+                                  b->q->size);
+                    return APR_SUCCESS;
+                }
+                lr_quota_spent(r, st, b->q, ops[over].used, ops[over].ttl,
+                               arrived);
+                return APR_ENOSPC;
             }
-            if (st->mode == LR_MODE_LOGONLY) {
-                    *at = APR_INT64_MAX;
-                lr_would_mark(r, LR_REASON_QUOTA);
-                ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                              "LR00048: would refuse %s %s, reason quota "
-                              "(streamed body passed budget %s of %"
-                              APR_OFF_T_FMT " bytes) (LengthRequired "
-                              "LogOnly)", r->method, r->uri, c->q->name,
-                              c->q->size);
-                return APR_SUCCESS;
-            }
-            qr->name = c->q->name;
-            qr->size = c->q->size;
-            qr->remaining = (c->q->size > used) ? c->q->size - used : 0;
-            qr->reset = c->window_end - secs;
-            st->body->budget = qr;
-            apr_table_setn(r->err_headers_out, "Retry-After",
-                           apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
-                                        qr->reset));
-            lr_refuse(r, LR_REASON_QUOTA, -1, c->q->size, NULL);
-            return APR_ENOSPC;
         }
-        c->charged += amount;
     }
-    st->reserved += amount;
-    *at = st->base + st->reserved;
+    for (i = 0; i < st->budgets->nelts; i++) {
+        lr_quota_budget *b = &APR_ARRAY_IDX(st->budgets, i, lr_quota_budget);
+
+        if (b->base + b->reserved < next) {
+            next = b->base + b->reserved;
+        }
+    }
+    *at = st->base + next;
     return APR_SUCCESS;
 }

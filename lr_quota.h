@@ -79,20 +79,45 @@ typedef struct lr_quota_srv {
     apr_array_header_t *budgets;    /* const lr_quota * */
 } lr_quota_srv;
 
-/* lr_quota_store.c: where the budgets are counted (shm, memcached,
- * Redis), behind one interface.  Each reserve and refund is one atomic
- * operation on the store.
+/*
+ * lr_quota_store.c: where the budgets are counted (shm, memcached, Redis),
+ * behind one small interface.
+ */
+
+/* One operation on one budget's window for one key value.  The window's
+ * expiry is relative (ttl), so that the store's own clock ends it, however
+ * far the store's clock is from the web server's.
+ */
+typedef struct {
+    const char *key;            /* lrq:NAME:PERIOD:WINDOW:v... (lr_quota.c) */
+    apr_off_t n;                /* bytes to charge or to give back */
+    apr_off_t size;             /* the budget's size */
+    apr_int64_t ttl;            /* seconds the window has left, at least 1 */
+    apr_off_t used;             /* reserve: the window's count with the
+                                 * charge, or without it where over */
+} lr_qop;
+
+/* Charges every op, all or nothing where the store can (one lock, one
+ * script); a store that cannot (memcached) undoes what it charged.
+ * LR_QS_OVER: nothing is charged, and *over is an op that would pass its
+ * size.  LR_QS_ERROR: nothing is charged (the store failed, timed out, or
+ * is given up for now); the store has logged it.
+ */
+lr_qs_result lr_qstore_reserve(request_rec *r, lr_qop *ops, int nops,
+                               int *over);
+
+/* Gives back what the ops say, never below 0; a failure is logged. */
+void lr_qstore_refund(request_rec *r, lr_qop *ops, int nops);
+
+/* Startup: what the store can count, and its set-up per generation and
+ * per child.
  */
 const char *lr_qstore_check(const lr_quota_srv *store, apr_off_t size);
 apr_status_t lr_qstore_init(apr_pool_t *pconf, server_rec *s,
                             const lr_quota_srv *store, int used);
 void lr_qstore_child_init(apr_pool_t *pchild, server_rec *s);
-lr_qs_result lr_qstore_reserve(request_rec *r, const char *key,
-                               apr_off_t n, apr_off_t size,
-                               apr_int64_t window_end, apr_off_t *used);
-lr_qs_result lr_qstore_refund(request_rec *r, const char *key, apr_off_t n,
-                              apr_off_t size, apr_int64_t window_end,
-                              apr_off_t charged);
+
+/* fail=closed: a request the store cannot charge is refused. */
 int lr_qstore_fail_closed(void);
 
 #if defined(__GNUC__) && __GNUC__ >= 4

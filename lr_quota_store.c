@@ -636,41 +636,67 @@ static lr_qs_result lr_redis_op(request_rec *r, const char *key, apr_off_t n,
  * The interface
  */
 
-lr_qs_result lr_qstore_reserve(request_rec *r, const char *key,
-                               apr_off_t n, apr_off_t size,
-                               apr_int64_t window_end, apr_off_t *used)
+static lr_qs_result lr_qstore_one(request_rec *r, lr_qop *op, int refund)
 {
-    if (!lr_qs_conf) {
-        return LR_QS_ERROR;
-    }
+    apr_int64_t window_end = apr_time_sec(apr_time_now()) + op->ttl;
+    apr_off_t used = 0;
+    lr_qs_result res;
+
     switch (lr_qs_conf->kind) {
     case LR_STORE_MEMCACHE:
-        return lr_mc_reserve(r, key, n, size, window_end, used);
+        res = refund ? lr_mc_refund(r, op->key, op->n, op->size, op->n)
+                     : lr_mc_reserve(r, op->key, op->n, op->size, window_end,
+                                     &used);
+        break;
     case LR_STORE_REDIS:
-        return lr_redis_op(r, key, n, size, window_end, used, 0);
+        res = lr_redis_op(r, op->key, op->n, op->size, window_end, &used,
+                          refund);
+        break;
     default:
-        return lr_shm_op(r, key, n, size, window_end, used, 0);
+        res = lr_shm_op(r, op->key, op->n, op->size, window_end, &used,
+                        refund);
+        break;
     }
+    if (!refund) {
+        op->used = used;
+    }
+    return res;
 }
 
-lr_qs_result lr_qstore_refund(request_rec *r, const char *key, apr_off_t n,
-                              apr_off_t size, apr_int64_t window_end,
-                              apr_off_t charged)
+lr_qs_result lr_qstore_reserve(request_rec *r, lr_qop *ops, int nops,
+                               int *over)
 {
-    apr_off_t used;
+    lr_qs_result res = LR_QS_OK;
+    int i, j;
 
     if (!lr_qs_conf) {
         return LR_QS_ERROR;
     }
-    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "quota store %s: "
-                  "refund %" APR_OFF_T_FMT " of %" APR_OFF_T_FMT " on %s",
-                  lr_qs_kind_name[lr_qs_conf->kind], n, charged, key);
-    switch (lr_qs_conf->kind) {
-    case LR_STORE_MEMCACHE:
-        return lr_mc_refund(r, key, n, size, charged);
-    case LR_STORE_REDIS:
-        return lr_redis_op(r, key, n, size, window_end, &used, 1);
-    default:
-        return lr_shm_op(r, key, n, size, window_end, &used, 1);
+    for (i = 0; i < nops && res == LR_QS_OK; i++) {
+        res = lr_qstore_one(r, &ops[i], 0);
+    }
+    if (res != LR_QS_OK) {
+        /* All or nothing: what this call charged goes back. */
+        *over = --i;
+        for (j = 0; j < i; j++) {
+            lr_qstore_one(r, &ops[j], 1);
+        }
+    }
+    return res;
+}
+
+void lr_qstore_refund(request_rec *r, lr_qop *ops, int nops)
+{
+    int i;
+
+    if (!lr_qs_conf) {
+        return;
+    }
+    for (i = 0; i < nops; i++) {
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "quota store %s: "
+                      "refund %" APR_OFF_T_FMT " on %s",
+                      lr_qs_kind_name[lr_qs_conf->kind], ops[i].n,
+                      ops[i].key);
+        lr_qstore_one(r, &ops[i], 1);
     }
 }

@@ -48,7 +48,8 @@ const lr_reason_info lr_reasons[LR_REASON_COUNT] = {
      "Transfer-Encoding folded over lines"},
     {"cl-te", HTTP_BAD_REQUEST, LR_C_STRICT,
      "both Content-Length and Transfer-Encoding"},
-    {"quota", HTTP_TOO_MANY_REQUESTS, LR_C_QUOTA, NULL}
+    {"quota", HTTP_TOO_MANY_REQUESTS, LR_C_QUOTA, NULL},
+    {"quota-store", HTTP_SERVICE_UNAVAILABLE, LR_C_QUOTA_STORE, NULL}
 };
 
 /*

@@ -46,6 +46,7 @@ typedef enum {
     LR_REASON_TE_FOLDED,
     LR_REASON_CL_TE,
     LR_REASON_QUOTA,            /* an upload budget is spent (429) */
+    LR_REASON_QUOTA_STORE,      /* fail=closed, the quota store failed */
     LR_REASON_COUNT
 } lr_reason_e;
 
