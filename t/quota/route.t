@@ -1,0 +1,42 @@
+# Every scope on a request's way charges its budgets, each budget (by
+# name) once per request: a per-directory rewrite into a scope with
+# another budget, and a DirectoryIndex file whose scope adds a budget to
+# the one its directory has (t/conf/quota.conf.in, quota-route).
+use strict;
+use warnings FATAL => 'all';
+
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+
+use Apache::Test;
+use Apache::TestUtil;
+use LRTest qw(:all);
+use LRQuota qw(:all);
+
+plan tests => 8;
+
+my $V = 'lr_quota';
+
+# --- a rewrite: rwfrom (100000) where the request comes in, rwto (1000)
+# in the scope the RewriteRule passes it to ------------------------------
+my $r = upload($V, '/quota-route/rw/go', 600);
+ok t_cmp($r->{status}, 200, 'rewritten into /q/rw-to: 600 bytes pass');
+$r = upload($V, '/quota-route/rw/go', 600);
+ok t_cmp($r->{status}, 429,
+         "600 more would pass the target scope's 1000-byte budget: 429");
+ok t_cmp(json_field($r->{body}, 'name'), 'rwto',
+         'the budget spent is the target scope\'s (rwto)');
+
+# --- DirectoryIndex: the directory has dirshared (2000); the index
+# file's scope has dirshared too and dirindex (1000) ---------------------
+$r = upload($V, '/quota-route/dir/', 600);
+ok t_cmp($r->{status}, 200, 'POST to the directory, served by its index');
+ok t_cmp(length($r->{body} // ''), 600, 'which got the whole body');
+$r = upload($V, '/quota-route/dir/', 600);
+ok t_cmp($r->{status}, 429, 'a second 600: 429');
+# Charged once, dirshared holds 1200 of 2000 and dirindex would pass 1000;
+# charged in both scopes, dirshared would be the one past its size.
+ok t_cmp(json_field($r->{body}, 'name'), 'dirindex',
+         "the index file's own budget is charged, and the shared one once");
+ok t_cmp(json_field($r->{body}, 'remaining'), 400,
+         'dirindex has 400 of 1000 left (one 600 charged)');
