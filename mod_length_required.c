@@ -395,7 +395,8 @@ static const command_rec lr_cmds[] = {
 /* Whether a .htaccess file may set the policy in some directory: a
  * <Directory> section (of any host) lets it through AllowOverride Limit
  * or All, or through an AllowOverrideList that names a LengthRequired
- * directive.  AllowOverride is allowed in <Directory> sections only.
+ * directive.  Only a <Directory> without a regular expression can
+ * (httpd reads .htaccess files before it applies the others).
  */
 static int lr_htaccess_may_set(server_rec *s)
 {
@@ -414,6 +415,9 @@ static int lr_htaccess_may_set(server_rec *s)
             const apr_table_entry_t *e;
             int j;
 
+            if (cd->r) {
+                continue;
+            }
             if (!(cd->override & OR_UNSET) && (cd->override & OR_LIMIT)) {
                 return 1;
             }
