@@ -257,7 +257,8 @@ int lr_stats_hosts_start(lr_stats_hosts *it, apr_pool_t *p)
  * listed even with nothing counted yet (a series that appears only with
  * its first event is no use to a rate or an alert); any other once it has
  * counted something (a policy from .htaccess files, a Strict refusal),
- * judged on the very figures the caller is given.
+ * judged on the very figures the caller is given.  Hosts with the same
+ * key share a slot: it is listed if any of them would be.
  */
 const char *lr_stats_hosts_next(lr_stats_hosts *it, apr_uint64_t *count)
 {
@@ -272,13 +273,13 @@ const char *lr_stats_hosts_next(lr_stats_hosts *it, apr_uint64_t *count)
         if (sconf->slot < 0 || it->seen[sconf->slot]) {
             continue;
         }
-        it->seen[sconf->slot] = 1;
         sl = &lr_stats->slot[sconf->slot];
         for (c = 0; c < LR_C_COUNT; c++) {
             count[c] = apr_atomic_read64(&sl->count[c]);
             any |= count[c];
         }
         if (sconf->active || any) {
+            it->seen[sconf->slot] = 1;
             /* A copy: a restart may give the slot to another host. */
             return apr_pstrndup(it->pool, sl->key, LR_SLOT_KEY_LEN - 1);
         }
