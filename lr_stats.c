@@ -61,21 +61,26 @@ typedef struct {
     apr_uint32_t layout;                /* LR_STATS_LAYOUT */
     apr_uint32_t generation;
     apr_uint64_t total[LR_C_COUNT];
+    apr_uint64_t gauge[LR_G_COUNT];     /* apr_int64_t values */
     int nslots;
     lr_slot slot[1];                    /* nslots of them */
 } lr_shared;
 
 /* The shape of lr_shared.  A graceful restart after an upgrade of the
  * module finds the counters the old build made; a build with other
- * counters must not read them as its own.
+ * counters or gauges must not read them as its own.
  */
 #define LR_STATS_LAYOUT \
-    ((apr_uint32_t)(0x4c520000u | (LR_C_COUNT << 8) | sizeof(lr_slot) % 256))
+    ((apr_uint32_t)(0x4c520000u | (LR_C_COUNT << 8) \
+                    | (APR_OFFSETOF(lr_shared, slot) + sizeof(lr_slot)) % 256))
 
 /* Set by the parent in post_config, before the children are forked, and
  * only read after that; the memory it points to is shared.
  */
 static lr_shared *lr_stats;
+
+/* The gauges this generation shows (bit g), set the same way. */
+static unsigned int lr_gauges_shown;
 
 apr_uint64_t *lr_stats_total;
 
@@ -187,6 +192,7 @@ int lr_stats_post_config(apr_pool_t *ptemp, server_rec *s)
     }
     lr_stats = lr_stats_attach(s, nservers);
     lr_stats_total = lr_stats ? lr_stats->total : NULL;
+    lr_gauges_shown = 0;
     if (!lr_stats) {
         return OK;
     }
@@ -297,6 +303,34 @@ int lr_stats_totals(apr_uint64_t *count)
     for (c = 0; c < LR_C_COUNT; c++) {
         count[c] = apr_atomic_read64(&lr_stats->total[c]);
     }
+    return 1;
+}
+
+/*
+ * Gauges
+ */
+
+void lr_stats_gauge_show(lr_gauge_e g, apr_int64_t v)
+{
+    if (lr_stats) {
+        lr_gauges_shown |= 1u << g;
+        lr_stats_gauge_set(g, v);
+    }
+}
+
+void lr_stats_gauge_set(lr_gauge_e g, apr_int64_t v)
+{
+    if (lr_stats) {
+        apr_atomic_set64(&lr_stats->gauge[g], (apr_uint64_t)v);
+    }
+}
+
+int lr_stats_gauge_get(lr_gauge_e g, apr_int64_t *v)
+{
+    if (!lr_stats || !(lr_gauges_shown & (1u << g))) {
+        return 0;
+    }
+    *v = (apr_int64_t)apr_atomic_read64(&lr_stats->gauge[g]);
     return 1;
 }
 

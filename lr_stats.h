@@ -115,6 +115,28 @@ const char *lr_stats_hosts_next(lr_stats_hosts *it, apr_uint64_t *count);
  */
 int lr_stats_totals(apr_uint64_t *count);
 
+/* Gauges: one value each for the whole server, in the same shared memory,
+ * which any process may set at any time (the last value set is the one
+ * read).  Not per host: what they say belongs to the server.
+ */
+typedef enum {
+    LR_G_QUOTA_STORE_UP = 0,    /* 1 while the quota store answers, 0
+                                 * while it is given up */
+    LR_G_COUNT
+} lr_gauge_e;
+
+/* post_config (the parent, before the children exist): gauge g is shown
+ * in this generation of the configuration, starting at v.  At each start
+ * and restart every gauge is hidden again until this is called for it,
+ * after lr_stats_post_config.
+ */
+void lr_stats_gauge_show(lr_gauge_e g, apr_int64_t v);
+/* Sets gauge g: in any process, at any time after lr_stats_post_config
+ * and lr_stats_gauge_show (post_config included). */
+void lr_stats_gauge_set(lr_gauge_e g, apr_int64_t v);
+/* Whether gauge g is shown in this generation, and its value in *v. */
+int lr_stats_gauge_get(lr_gauge_e g, apr_int64_t *v);
+
 /* mod_status's hook: the table, or the ?auto lines. */
 int lr_status_hook(request_rec *r, int flags);
 
