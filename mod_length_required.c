@@ -30,6 +30,7 @@
  *   lr_quota.c,             request, and the stores that count them
  *   lr_quota_store.c
  *   lr_errbody.c            JSON error bodies (LengthRequiredErrorFormat)
+ *   lr_metrics.c            the counters for Prometheus (a handler)
  *   lr_policy.c             the policy of a scope, which the features judge
  *                           by: its directives, merge and TightenOnly
  *   lr_request.c            the request core: the state of a request and of
@@ -548,6 +549,17 @@ static void lr_register_hooks(apr_pool_t *p)
     /* mod_status calls this when it is loaded; without it we still count. */
     APR_OPTIONAL_HOOK(ap, status_hook, lr_status_hook, NULL, NULL,
                       APR_HOOK_MIDDLE);
+
+    /* The metrics handler is asked by every request that reaches the
+     * handler phase.  LAST: the handlers that take most requests
+     * (mod_proxy, CGI, mod_reflector, ... at MIDDLE or earlier) answer
+     * before it is asked at all; it declines the rest with one comparison,
+     * ahead of core's default handler (REALLY_LAST).  Registered always,
+     * not only where httpd.conf names it: SetHandler in .htaccess,
+     * AddHandler, mod_rewrite's H= and SetHandler expressions name
+     * handlers that no reading of the configuration would find.
+     */
+    ap_hook_handler(lr_metrics_handler, NULL, NULL, APR_HOOK_LAST);
 
     /* The meter sits just under the protocol filters: httpd puts it right
      * above HTTP_IN (which removes the chunk framing), below content
