@@ -100,7 +100,7 @@ sub fetch {
 sub alpha { 'alpha.metrics.test:' . Apache::Test::vars('lr_metrics_port') }
 sub beta { 'beta.metrics.test:' . Apache::Test::vars('lr_metrics_port') }
 sub quote_host {
-    'quote"back\\slash.metrics.test:' . Apache::Test::vars('lr_metrics_port');
+    'quote"back\\new.metrics.test:' . Apache::Test::vars('lr_metrics_port');
 }
 
 # The mix: [host, what, path, status expected, how many].  The counts of

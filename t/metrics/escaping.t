@@ -33,10 +33,10 @@ sub promtool {
     return ($? >> 8, $out);
 }
 
-# The suite's quote host: its name is quote"back\slash.metrics.test.
+# The suite's quote host: its name is quote"back\new.metrics.test.
 my $res = fetch('lr_metrics', 'alpha.metrics.test', '/mx-metrics');
 my $port = Apache::Test::vars('lr_metrics_port');
-my $line = qq{length_required_judged_total{vhost="quote\\"back\\\\slash.metrics.test:$port"}};
+my $line = qq{length_required_judged_total{vhost="quote\\"back\\\\new.metrics.test:$port"}};
 ok t_cmp(scalar(grep { index($_, $line) == 0 } split /\n/, $res->{body}), 1,
          "the quote host's series reads $line");
 my %series = %{ parse_metrics($res->{body})->{series} };

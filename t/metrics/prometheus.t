@@ -3,7 +3,9 @@
 # handler every second; after the mix of refusals (t/lib/LRMetrics.pm),
 # a query through its HTTP API returns every length_required_refused_total
 # series of alpha and beta with the value the mix left, and the label of
-# the host whose ServerName holds a quote and a backslash as that name.
+# the host whose ServerName holds a quote and a backslash (followed by an
+# n, which a reader would take for a line feed were the backslash not
+# escaped) as that name.
 use strict;
 use warnings FATAL => 'all';
 
