@@ -15,7 +15,7 @@ use LRTest qw(http_request raw_request chunked);
 
 our @EXPORT_OK = qw(parse_metrics parse_auto series_of_key fetch
                     send_mix mix_adds alpha beta quote_host
-                    %SERIES_OF_KEY);
+                    %SERIES_OF_KEY @FAMILIES @REASONS);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
 # Each ?auto key, and the series that must show the same figure.  A new
@@ -123,34 +123,39 @@ my @MIX = (
 
 # What the mix adds to each series of alpha and beta: counted by hand
 # from the mix above, not computed, so that it can disagree with the
-# module.  Every series of the two hosts is here, zeros included.
+# module.  A series not named here gets 0.
+my %ADDS = (
+    # Every POST to alpha is judged: 3 + 4 + 2 + 3 + 1 + 2 + 1 + 2.
+    alpha => { judged_total => 18, missing_length => 4, chunked => 2,
+               too_large => 3,
+               # Buffer's bound passed: counted with the streamed 413s.
+               stream_too_large => 1, stream_cut_total => 1,
+               # Both buffered bodies are over LengthRequiredBufferMemory 64.
+               buffered_total => 2, buffered_to_file_total => 2,
+               would_refuse_total => 2 },
+    # Strict's refusals are not judged; the two uploads are.
+    beta => { judged_total => 3, missing_length => 1, strict => 2,
+              quota => 1 },
+);
+
+# The counter families without a reason, and the reasons of
+# length_required_refused_total.
+our @FAMILIES = qw(judged_total would_refuse_total stream_cut_total
+                   buffered_total buffered_to_file_total
+                   quota_store_errors_total);
+our @REASONS = qw(missing_length chunked too_large stream_too_large strict
+                  quota);
+
+# Every series of alpha and beta, zeros included, and what the mix adds.
 sub mix_adds {
-    my ($ha, $hb) = (alpha(), beta());
     my %add;
-    for my $h ($ha, $hb) {
-        $add{"length_required_$_\{$h}"} = 0 for qw(judged_total
-            would_refuse_total stream_cut_total buffered_total
-            buffered_to_file_total quota_store_errors_total);
-        $add{"length_required_refused_total\{$h,$_}"} = 0 for qw(
-            missing_length chunked too_large stream_too_large strict quota);
+    for my $host (sort keys %ADDS) {
+        my $h = $host eq 'alpha' ? alpha() : beta();
+        my $n = $ADDS{$host};
+        $add{"length_required_$_\{$h}"} = $n->{$_} // 0 for @FAMILIES;
+        $add{"length_required_refused_total\{$h,$_}"} = $n->{$_} // 0
+            for @REASONS;
     }
-    # alpha: 3 + 4 + 2 + 3 + 1 + 2 + 1 + 2 judged (every POST there).
-    $add{"length_required_judged_total\{$ha}"} = 18;
-    $add{"length_required_refused_total\{$ha,missing_length}"} = 4;
-    $add{"length_required_refused_total\{$ha,chunked}"} = 2;
-    $add{"length_required_refused_total\{$ha,too_large}"} = 3;
-    # Buffer's bound passed: counted with the streamed 413s.
-    $add{"length_required_refused_total\{$ha,stream_too_large}"} = 1;
-    $add{"length_required_stream_cut_total\{$ha}"} = 1;
-    # Both buffered bodies are over LengthRequiredBufferMemory 64.
-    $add{"length_required_buffered_total\{$ha}"} = 2;
-    $add{"length_required_buffered_to_file_total\{$ha}"} = 2;
-    $add{"length_required_would_refuse_total\{$ha}"} = 2;
-    # beta: Strict refusals are not judged; the two uploads are.
-    $add{"length_required_judged_total\{$hb}"} = 3;
-    $add{"length_required_refused_total\{$hb,missing_length}"} = 1;
-    $add{"length_required_refused_total\{$hb,strict}"} = 2;
-    $add{"length_required_refused_total\{$hb,quota}"} = 1;
     return \%add;
 }
 

@@ -18,9 +18,7 @@ use LRTest qw(:all);
 use LRMetrics qw(:all);
 use LRServer qw(free_port start_daemon stop_daemon start_httpd);
 
-my @families = qw(judged_total refused_total would_refuse_total
-                  stream_cut_total buffered_total buffered_to_file_total
-                  quota_store_errors_total);
+my @families = ('refused_total', @FAMILIES);
 plan tests => 2 + 1 + 12 + 2 + 2 * @families + 2 + 3,
     need { 'promtool (package prometheus)' => have_program('promtool'),
            'memcached (package memcached)' => have_program('memcached') };

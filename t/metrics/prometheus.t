@@ -21,9 +21,7 @@ use LRTest qw(:all);
 use LRMetrics qw(:all);
 use LRServer qw(free_port start_daemon stop_daemon);
 
-my @reasons = qw(missing_length chunked too_large stream_too_large strict
-                 quota);
-plan tests => 5 + 2 * @reasons + 2,
+plan tests => 5 + 2 * @REASONS + 2,
     need { 'prometheus (package prometheus)' => have_program('prometheus') };
 
 sub metrics {
@@ -96,7 +94,7 @@ my $until = time + 30;
 my $expected = sub {
     my ($g) = @_;
     for my $h (alpha(), beta()) {
-        for my $r (@reasons) {
+        for my $r (@REASONS) {
             my $v = $g->{"$h,$r"};
             return 0 unless defined $v
                 && $v == $want->{"length_required_refused_total{$h,$r}"};
@@ -110,7 +108,7 @@ do {
 } until ($expected->($got) || time > $until);
 ok t_cmp($json && $json->{status}, 'success', 'the query through the HTTP API succeeds');
 for my $h (alpha(), beta()) {
-    for my $r (@reasons) {
+    for my $r (@REASONS) {
         my $name = "length_required_refused_total{$h,$r}";
         ok t_cmp($got->{"$h,$r"}, $want->{$name},
                  "Prometheus has $name at $want->{$name}");
