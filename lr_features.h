@@ -140,7 +140,6 @@ int lr_quota_fixups(request_rec *r, lr_body *body);
 /*
  * lr_metrics.c: the counters in Prometheus' text exposition format
  */
-#define LR_METRICS_HANDLER "length-required-metrics"
 /* The handler hook: serves "SetHandler length-required-metrics" and
  * declines everything else with one comparison.
  */

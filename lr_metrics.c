@@ -28,6 +28,9 @@
 #include "http_protocol.h"
 #include "http_request.h"
 
+/* The name SetHandler gives. */
+#define LR_METRICS_HANDLER "length-required-metrics"
+
 /* One counter as Prometheus sees it: the family it belongs to, the value
  * of the family's "reason" label (NULL where the family has none), and
  * the family's help text, the same on every line of a family.  Families
