@@ -137,6 +137,14 @@ int lr_quota_charge_buffered(request_rec *r, const struct lr_quota_dir *qd,
  */
 int lr_quota_fixups(request_rec *r, lr_body *body);
 
+/*
+ * lr_metrics.c: the counters in Prometheus' text exposition format
+ */
+/* The handler hook: serves "SetHandler length-required-metrics" and
+ * declines everything else with one comparison.
+ */
+int lr_metrics_handler(request_rec *r);
+
 #if defined(__GNUC__) && __GNUC__ >= 4
 #pragma GCC visibility pop
 #endif

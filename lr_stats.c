@@ -61,21 +61,26 @@ typedef struct {
     apr_uint32_t layout;                /* LR_STATS_LAYOUT */
     apr_uint32_t generation;
     apr_uint64_t total[LR_C_COUNT];
+    apr_uint64_t gauge[LR_G_COUNT];     /* apr_int64_t values */
     int nslots;
     lr_slot slot[1];                    /* nslots of them */
 } lr_shared;
 
 /* The shape of lr_shared.  A graceful restart after an upgrade of the
  * module finds the counters the old build made; a build with other
- * counters must not read them as its own.
+ * counters or gauges must not read them as its own.
  */
 #define LR_STATS_LAYOUT \
-    ((apr_uint32_t)(0x4c520000u | (LR_C_COUNT << 8) | sizeof(lr_slot) % 256))
+    ((apr_uint32_t)(0x4c520000u | (LR_C_COUNT << 8) \
+                    | (APR_OFFSETOF(lr_shared, slot) + sizeof(lr_slot)) % 256))
 
 /* Set by the parent in post_config, before the children are forked, and
  * only read after that; the memory it points to is shared.
  */
 static lr_shared *lr_stats;
+
+/* The gauges this generation shows (bit g), set the same way. */
+static unsigned int lr_gauges_shown;
 
 apr_uint64_t *lr_stats_total;
 
@@ -187,6 +192,7 @@ int lr_stats_post_config(apr_pool_t *ptemp, server_rec *s)
     }
     lr_stats = lr_stats_attach(s, nservers);
     lr_stats_total = lr_stats ? lr_stats->total : NULL;
+    lr_gauges_shown = 0;
     if (!lr_stats) {
         return OK;
     }
@@ -242,34 +248,101 @@ int lr_stats_pre_mpm(apr_pool_t *p, ap_scoreboard_e sb_type)
     return OK;
 }
 
-/* The hosts to show, each slot once: those the configuration turns the
- * module on in, and those that counted something anyway (a host that only
- * .htaccess files turn on shows once it has counted).
+int lr_stats_hosts_start(lr_stats_hosts *it, apr_pool_t *p)
+{
+    if (!lr_stats) {
+        return 0;
+    }
+    it->pool = p;
+    it->next = ap_server_conf;
+    it->seen = apr_pcalloc(p, lr_stats->nslots);
+    return 1;
+}
+
+/* Each slot once: a host whose configuration files turn the policy on is
+ * listed even with nothing counted yet (a series that appears only with
+ * its first event is no use to a rate or an alert); any other once it has
+ * counted something (a policy from .htaccess files, a Strict refusal),
+ * judged on the very figures the caller is given.  Hosts with the same
+ * key share a slot: it is listed if any of them would be.
  */
-static int lr_slot_shown(const lr_srv_conf *sconf, char *seen)
+const char *lr_stats_hosts_next(lr_stats_hosts *it, apr_uint64_t *count)
+{
+    while (it->next) {
+        const lr_srv_conf *sconf = ap_get_module_config(
+            it->next->module_config, &length_required_module);
+        lr_slot *sl;
+        apr_uint64_t any = 0;
+        int c;
+
+        it->next = it->next->next;
+        if (sconf->slot < 0 || it->seen[sconf->slot]) {
+            continue;
+        }
+        sl = &lr_stats->slot[sconf->slot];
+        for (c = 0; c < LR_C_COUNT; c++) {
+            count[c] = apr_atomic_read64(&sl->count[c]);
+            any |= count[c];
+        }
+        if (sconf->active || any) {
+            it->seen[sconf->slot] = 1;
+            /* A copy: a restart may give the slot to another host. */
+            return apr_pstrndup(it->pool, sl->key, LR_SLOT_KEY_LEN - 1);
+        }
+    }
+    return NULL;
+}
+
+int lr_stats_totals(apr_uint64_t *count)
 {
     int c;
 
-    if (sconf->slot < 0 || seen[sconf->slot]) {
+    if (!lr_stats) {
         return 0;
     }
-    seen[sconf->slot] = 1;
-    if (sconf->active) {
-        return 1;
-    }
     for (c = 0; c < LR_C_COUNT; c++) {
-        if (apr_atomic_read64(&lr_stats->slot[sconf->slot].count[c])) {
-            return 1;
-        }
+        count[c] = apr_atomic_read64(&lr_stats->total[c]);
     }
-    return 0;
+    return 1;
 }
+
+/*
+ * Gauges
+ */
+
+void lr_stats_gauge_show(lr_gauge_e g, apr_int64_t v)
+{
+    if (lr_stats) {
+        lr_gauges_shown |= 1u << g;
+        lr_stats_gauge_set(g, v);
+    }
+}
+
+void lr_stats_gauge_set(lr_gauge_e g, apr_int64_t v)
+{
+    if (lr_stats) {
+        apr_atomic_set64(&lr_stats->gauge[g], (apr_uint64_t)v);
+    }
+}
+
+int lr_stats_gauge_get(lr_gauge_e g, apr_int64_t *v)
+{
+    if (!lr_stats || !(lr_gauges_shown & (1u << g))) {
+        return 0;
+    }
+    *v = (apr_int64_t)apr_atomic_read64(&lr_stats->gauge[g]);
+    return 1;
+}
+
+/*
+ * mod_status
+ */
 
 /* One row of figures: the totals (key NULL) or one host's.  In the
  * ?auto form a line per counter, "Key: n" or "Key[host:port]: n".
  */
 static void lr_status_row(request_rec *r, int flags, const char *key,
-                          apr_uint64_t *count)
+                          const apr_uint64_t *count)
 {
     int c;
 
@@ -277,30 +350,28 @@ static void lr_status_row(request_rec *r, int flags, const char *key,
         for (c = 0; c < LR_C_COUNT; c++) {
             ap_rprintf(r, "%s%s%s%s: %" APR_UINT64_T_FMT "\n",
                        lr_counter_key[c], key ? "[" : "", key ? key : "",
-                       key ? "]" : "", apr_atomic_read64(&count[c]));
+                       key ? "]" : "", count[c]);
         }
         return;
     }
     ap_rprintf(r, "<tr><td>%s</td>",
                key ? ap_escape_html(r->pool, key) : "<b>All hosts</b>");
     for (c = 0; c < LR_C_COUNT; c++) {
-        ap_rprintf(r, "<td>%" APR_UINT64_T_FMT "</td>",
-                   apr_atomic_read64(&count[c]));
+        ap_rprintf(r, "<td>%" APR_UINT64_T_FMT "</td>", count[c]);
     }
     ap_rputs("</tr>\n", r);
 }
 
 int lr_status_hook(request_rec *r, int flags)
 {
-    char *seen;
-    server_rec *vs;
+    apr_uint64_t count[LR_C_COUNT];
+    lr_stats_hosts it;
+    const char *key;
     int c;
 
-    if (!lr_stats) {
+    if (!lr_stats_totals(count) || !lr_stats_hosts_start(&it, r->pool)) {
         return OK;
     }
-    seen = apr_pcalloc(r->pool, lr_stats->nslots);
-
     if (!(flags & AP_STATUS_SHORT)) {
         ap_rputs("<hr />\n<h2>mod_length_required</h2>\n"
                  "<table border=\"1\"><tr><th>Virtual host</th>", r);
@@ -309,15 +380,9 @@ int lr_status_hook(request_rec *r, int flags)
         }
         ap_rputs("</tr>\n", r);
     }
-    lr_status_row(r, flags, NULL, lr_stats->total);
-    for (vs = ap_server_conf; vs; vs = vs->next) {
-        const lr_srv_conf *sconf =
-            ap_get_module_config(vs->module_config, &length_required_module);
-
-        if (lr_slot_shown(sconf, seen)) {
-            lr_slot *sl = &lr_stats->slot[sconf->slot];
-            lr_status_row(r, flags, sl->key, sl->count);
-        }
+    lr_status_row(r, flags, NULL, count);
+    while ((key = lr_stats_hosts_next(&it, count))) {
+        lr_status_row(r, flags, key, count);
     }
     if (!(flags & AP_STATUS_SHORT)) {
         ap_rputs("</table>\n", r);

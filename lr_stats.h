@@ -82,6 +82,61 @@ static APR_INLINE void lr_count(const request_rec *r, lr_counter_e c)
 int lr_stats_post_config(apr_pool_t *ptemp, server_rec *s);
 int lr_stats_pre_mpm(apr_pool_t *p, ap_scoreboard_e sb_type);
 
+/* The hosts the status page lists, each counter slot once, in the order
+ * of the configuration: those whose configuration files turn the policy
+ * On or LogOnly, and those that counted something anyway.  mod_status's
+ * rows and the metrics handler both walk them with this, so that the two
+ * always list the same hosts with the same figures:
+ *
+ *     lr_stats_hosts it;
+ *     apr_uint64_t count[LR_C_COUNT];
+ *     const char *key;
+ *
+ *     if (lr_stats_hosts_start(&it, r->pool)) {
+ *         while ((key = lr_stats_hosts_next(&it, count))) { ... }
+ *     }
+ */
+typedef struct {
+    apr_pool_t *pool;           /* for the keys */
+    server_rec *next;           /* the next host to look at */
+    char *seen;                 /* per slot: listed already */
+} lr_stats_hosts;
+
+/* 0 where there are no counters (no shared memory): nothing to list. */
+int lr_stats_hosts_start(lr_stats_hosts *it, apr_pool_t *p);
+/* The next host listed: its key "name:port" (a copy in the walk's pool),
+ * and its LR_C_COUNT counters, each read once from the shared memory,
+ * with no lock, into count.  NULL after the last.
+ */
+const char *lr_stats_hosts_next(lr_stats_hosts *it, apr_uint64_t *count);
+
+/* The totals over every host, each read once, into count; 0 where there
+ * are no counters.
+ */
+int lr_stats_totals(apr_uint64_t *count);
+
+/* Gauges: one value each for the whole server, in the same shared memory,
+ * which any process may set at any time (the last value set is the one
+ * read).  Not per host: what they say belongs to the server.
+ */
+typedef enum {
+    LR_G_QUOTA_STORE_UP = 0,    /* 1 while the quota store answers, 0
+                                 * while it is given up */
+    LR_G_COUNT
+} lr_gauge_e;
+
+/* post_config (the parent, before the children exist): gauge g is shown
+ * in this generation of the configuration, starting at v.  At each start
+ * and restart every gauge is hidden again until this is called for it,
+ * after lr_stats_post_config.
+ */
+void lr_stats_gauge_show(lr_gauge_e g, apr_int64_t v);
+/* Sets gauge g: in any process, at any time after lr_stats_post_config
+ * and lr_stats_gauge_show (post_config included). */
+void lr_stats_gauge_set(lr_gauge_e g, apr_int64_t v);
+/* Whether gauge g is shown in this generation, and its value in *v. */
+int lr_stats_gauge_get(lr_gauge_e g, apr_int64_t *v);
+
 /* mod_status's hook: the table, or the ?auto lines. */
 int lr_status_hook(request_rec *r, int flags);
 

@@ -30,6 +30,7 @@
  *   lr_quota.c,             request, and the stores that count them
  *   lr_quota_store.c
  *   lr_errbody.c            JSON error bodies (LengthRequiredErrorFormat)
+ *   lr_metrics.c            the counters for Prometheus (a handler)
  *   lr_policy.c             the policy of a scope, which the features judge
  *                           by: its directives, merge and TightenOnly
  *   lr_request.c            the request core: the state of a request and of
@@ -506,6 +507,25 @@ static int lr_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+/* Whether the configuration speaks of upload quotas anywhere: a budget,
+ * the store or its size (lr_quota_conf.c gives a host its quota part for
+ * any of them).
+ */
+static int lr_quota_declared(server_rec *s)
+{
+    server_rec *vs;
+
+    for (vs = s; vs; vs = vs->next) {
+        const lr_srv_conf *sconf =
+            ap_get_module_config(vs->module_config, &length_required_module);
+
+        if (sconf->quota) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* The version goes into httpd's server description (mod_info's "Server
  * Version", and the Server header under ServerTokens Full), and into the
  * error log once per configuration that is put to use (not httpd's
@@ -519,11 +539,20 @@ static int lr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         ap_log_error(APLOG_MARK, APLOG_INFO, 0, s,
                      "LR00012: mod_length_required " LR_VERSION " loaded");
     }
+    /* The counters and gauges come first, so that the features' own
+     * post_config may set a gauge.  The quota store's is shown where
+     * quotas are configured, and says 1 (up) until the store says
+     * otherwise.
+     */
+    lr_stats_post_config(ptemp, s);
+    if (lr_quota_declared(s)) {
+        lr_stats_gauge_show(LR_G_QUOTA_STORE_UP, 1);
+    }
     if (lr_buffer_post_config(ptemp, s) != OK
         || lr_quota_post_config(pconf, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    return lr_stats_post_config(ptemp, s);
+    return OK;
 }
 
 static void lr_register_hooks(apr_pool_t *p)
@@ -552,6 +581,17 @@ static void lr_register_hooks(apr_pool_t *p)
     /* mod_status calls this when it is loaded; without it we still count. */
     APR_OPTIONAL_HOOK(ap, status_hook, lr_status_hook, NULL, NULL,
                       APR_HOOK_MIDDLE);
+
+    /* The metrics handler is asked by every request that reaches the
+     * handler phase.  LAST: the handlers that take most requests
+     * (mod_proxy, CGI, mod_reflector, ... at MIDDLE or earlier) answer
+     * before it is asked at all; it declines the rest with one comparison,
+     * ahead of core's default handler (REALLY_LAST).  Registered always,
+     * not only where httpd.conf names it: SetHandler in .htaccess,
+     * AddHandler, mod_rewrite's H= and SetHandler expressions name
+     * handlers that no reading of the configuration would find.
+     */
+    ap_hook_handler(lr_metrics_handler, NULL, NULL, APR_HOOK_LAST);
 
     /* The meter sits just under the protocol filters: httpd puts it right
      * above HTTP_IN (which removes the chunk framing), below content
