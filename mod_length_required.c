@@ -345,6 +345,10 @@ static const command_rec lr_cmds[] = {
                   RSRC_CONF | OR_LIMIT,
                   "Largest request body in bytes, K, M, G or T; 0 for no cap "
                   "(default 0)"),
+    AP_INIT_TAKE1("LengthRequiredUploadMax", lr_cmd_upload_max, NULL,
+                  RSRC_CONF | OR_LIMIT,
+                  "Largest total of one resumable upload (IETF or tus) in "
+                  "bytes, K, M, G or T; Off for no cap (default Off)"),
     AP_INIT_TAKE1("LengthRequiredErrorFormat", lr_cmd_keyword,
                   (void *)LR_F_FORMAT,
                   RSRC_CONF | OR_LIMIT,
