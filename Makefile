@@ -16,7 +16,7 @@ APXS    ?= apxs
 MODULE  = mod_length_required
 SO      = .libs/$(MODULE).so
 # The module file first: apxs names the .so after it.
-SRCS    = $(MODULE).c lr_judge.c lr_strict.c lr_buffer.c lr_quota_conf.c \
+SRCS    = $(MODULE).c lr_judge.c lr_upload.c lr_strict.c lr_buffer.c lr_quota_conf.c \
           lr_quota.c lr_quota_store.c lr_errbody.c lr_policy.c lr_request.c \
           lr_stats.c lr_util.c
 # Redis is reached through hiredis (libhiredis-dev).
