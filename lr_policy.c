@@ -2,8 +2,9 @@
  * lr_policy.c: the policy of a scope, which the features judge by: the
  * directives that set it (LengthRequired, LengthRequiredMethods,
  * LengthRequiredChunked, LengthRequiredMaxBody, LengthRequiredErrorFormat,
- * LengthRequiredUploadMax, LengthRequiredHtaccess), its merge, and the policy in force for a
- * request, tightened under LengthRequiredHtaccess TightenOnly
+ * LengthRequiredUploadMax, LengthRequiredHtaccess), its merge, and the
+ * policy in force for a request, tightened under LengthRequiredHtaccess
+ * TightenOnly
  *
  * Copyright 2026 The mod_length_required authors
  *
@@ -429,7 +430,7 @@ static const lr_policy *lr_tighten(request_rec *r, const lr_dir_conf *conf)
         }
     }
     if (htfile[LR_F_UPLOAD_MAX]) {
-        /* As the cap of one body: lower only, and never Off. */
+        /* As LengthRequiredMaxBody: lower only, and never Off. */
         apr_off_t base = (trusted->upload_max > 0) ? trusted->upload_max : 0;
         if (base > 0 && (ht->upload_max <= 0 || ht->upload_max > base)) {
             out->upload_max = base;
