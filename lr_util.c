@@ -154,6 +154,30 @@ int lr_add_method(apr_pool_t *p, const char *word, int bit,
     return 1;
 }
 
+/* The next element of a comma-separated field value at *s, as
+ * [*start, *end) with the white space around it gone; *s is left on the
+ * comma after it, or on the value's end.
+ */
+static void lr_list_next(const char **s, const char **start,
+                         const char **end)
+{
+    const char *p = *s, *e;
+
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    *start = p;
+    while (*p && *p != ',') {
+        p++;
+    }
+    e = p;
+    while (e > *start && (e[-1] == ' ' || e[-1] == '\t')) {
+        e--;
+    }
+    *end = e;
+    *s = p;
+}
+
 /* A Transfer-Encoding value as RFC 9112 section 6.1 wants it from a
  * client: a list of codings, exactly one of them, chunked.  Returns
  * LR_TE_OK, or why not: a coding this server does not know (gzip,
@@ -168,17 +192,7 @@ lr_te_result lr_te_check(const char *value)
     for (;;) {
         const char *start, *end;
 
-        while (*s == ' ' || *s == '\t') {
-            s++;
-        }
-        start = s;
-        while (*s && *s != ',') {
-            s++;
-        }
-        end = s;
-        while (end > start && (end[-1] == ' ' || end[-1] == '\t')) {
-            end--;
-        }
+        lr_list_next(&s, &start, &end);
         if (end == start || lr_token_end(start, end) != end) {
             return LR_TE_MALFORMED;
         }
@@ -250,17 +264,7 @@ lr_field_result lr_upload_field(const char *value, lr_field_syntax syntax,
         apr_int64_t one = 0;
         lr_field_result res;
 
-        while (*s == ' ' || *s == '\t') {
-            s++;
-        }
-        start = s;
-        while (*s && *s != ',') {
-            s++;
-        }
-        end = s;
-        while (end > start && (end[-1] == ' ' || end[-1] == '\t')) {
-            end--;
-        }
+        lr_list_next(&s, &start, &end);
         if ((res = lr_field_element(start, end, syntax, &one))
             != LR_FIELD_OK) {
             return res;
