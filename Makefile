@@ -57,7 +57,8 @@ test:
 # the prefork status server), which valgrind's slowness would distort.
 VALGRIND_TESTS ?= judge/basic.t judge/format.t judge/tighten.t \
                   strict/smuggling.t strict/h2c.t httpd/core.t \
-                  routes/files.t routes/rewrite.t routes/errordoc.t
+                  routes/files.t routes/rewrite.t routes/errordoc.t \
+                  upload/ietf.t upload/malformed.t
 
 test-valgrind:
 	@./scripts/deps valgrind
