@@ -16,9 +16,9 @@ APXS    ?= apxs
 MODULE  = mod_length_required
 SO      = .libs/$(MODULE).so
 # The module file first: apxs names the .so after it.
-SRCS    = $(MODULE).c lr_judge.c lr_strict.c lr_buffer.c lr_quota_conf.c \
-          lr_quota.c lr_quota_store.c lr_errbody.c lr_metrics.c lr_policy.c \
-          lr_request.c lr_stats.c lr_util.c
+SRCS    = $(MODULE).c lr_judge.c lr_upload.c lr_strict.c lr_buffer.c \
+          lr_quota_conf.c lr_quota.c lr_quota_store.c lr_errbody.c \
+          lr_metrics.c lr_policy.c lr_request.c lr_stats.c lr_util.c
 # Redis is reached through hiredis (libhiredis-dev).
 LIBS    = -lhiredis
 HDRS    = lr_features.h lr_policy.h lr_request.h lr_stats.h lr_quota.h lr_private.h \
@@ -58,7 +58,8 @@ test:
 VALGRIND_TESTS ?= judge/basic.t judge/format.t judge/tighten.t \
                   strict/smuggling.t strict/h2c.t httpd/core.t \
                   routes/files.t routes/rewrite.t routes/errordoc.t \
-                  metrics/methods.t metrics/escaping.t
+                  metrics/methods.t metrics/escaping.t \
+                  upload/ietf.t upload/malformed.t
 
 test-valgrind:
 	@./scripts/deps valgrind

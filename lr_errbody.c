@@ -41,6 +41,14 @@ static const char *lr_json_message(const lr_body *refusal, apr_pool_t *p)
                             "left; it resets in %" APR_INT64_T_FMT " s.",
                             refusal->budget->name, refusal->budget->remaining,
                             refusal->budget->size, refusal->budget->reset);
+    case LR_REASON_UPLOAD_MAX:
+        return apr_psprintf(p, "This resumable upload would pass its limit: "
+                            "an upload may hold at most %" APR_OFF_T_FMT
+                            " bytes in all.", refusal->cap);
+    case LR_REASON_UPLOAD_FIELD:
+        return "A resumable-upload field is malformed: Upload-Offset and "
+               "Upload-Length must each be one whole number of at most 15 "
+               "digits, without a sign.";
     default:
         return apr_psprintf(p, "The request body is too large: send at most "
                             "%" APR_OFF_T_FMT " bytes.", refusal->cap);
@@ -85,7 +93,8 @@ apr_status_t lr_json_filter(ap_filter_t *f, apr_bucket_brigade *bb)
                             : quota ? "quota_exceeded"
                             : refusal->status == HTTP_SERVICE_UNAVAILABLE
                                     ? "service_unavailable"
-                                    : "content_length_required",
+                            : (refusal->status == HTTP_BAD_REQUEST)
+                              ? "bad_request" : "content_length_required",
                             lr_reasons[refusal->reason].token,
                             lr_json_message(refusal, r->pool));
         if (too_large) {
@@ -110,9 +119,11 @@ apr_status_t lr_json_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     return ap_pass_brigade(f->next, bb);
 }
 
-/* Runs when httpd starts an error response.  For a 411/413 this module
- * produced, with no ErrorDocument in scope (those always win), choose the
- * body format: httpd's own HTML page, or JSON.
+/* Runs when httpd starts an error response.  For a 411/413/429 this
+ * module produced, or the 400 of a malformed upload field (Strict's 400s
+ * come before any per-directory format is known), with no ErrorDocument
+ * in scope (those always win), choose the body format: httpd's own HTML
+ * page, or JSON.
  *
  * ap_response_code_string() is how ap_die() itself finds the ErrorDocument
  * (with its expressions and ap_custom_response()); mod_core.h declares it
@@ -132,7 +143,8 @@ void lr_insert_error_filter(request_rec *r)
         || (r->status != HTTP_LENGTH_REQUIRED
             && r->status != HTTP_REQUEST_ENTITY_TOO_LARGE
             && r->status != HTTP_TOO_MANY_REQUESTS
-            && r->status != HTTP_SERVICE_UNAVAILABLE)) {
+            && r->status != HTTP_SERVICE_UNAVAILABLE
+            && rq->body->reason != LR_REASON_UPLOAD_FIELD)) {
         return;
     }
     if (ap_response_code_string(r, ap_index_of_response(r->status))) {

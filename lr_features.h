@@ -59,6 +59,18 @@ typedef struct {
 lr_verdict lr_judge(request_rec *r, const lr_policy *p, int want_length);
 
 /*
+ * lr_upload.c: LengthRequiredUploadMax, the total of a resumable upload
+ */
+
+/* Judges r, whose body a scope's policy p let through, against
+ * p->upload_max (> 0) if it is part of a resumable upload: DECLINED, or
+ * the status to refuse with (413 past the max, 400 for a malformed
+ * field).  An append of unknown length goes on the meter, cut where the
+ * upload would pass the max.
+ */
+int lr_upload_judge(request_rec *r, const lr_policy *p);
+
+/*
  * lr_strict.c: LengthRequiredStrict
  */
 extern ap_filter_rec_t *lr_framing_filter_handle;

@@ -68,6 +68,7 @@ static const lr_series lr_series_of[] = {
     [LR_C_QUOTA] = {LR_REFUSED, "quota", LR_REFUSED_HELP},
     [LR_C_QUOTA_STORE] = {"length_required_quota_store_errors_total", NULL,
                           "Quota store errors and timeouts"},
+    [LR_C_UPLOAD_MAX] = {LR_REFUSED, "upload_max", LR_REFUSED_HELP},
 };
 
 /* A counter added to lr_stats.h without its line above stops the build

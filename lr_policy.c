@@ -2,8 +2,9 @@
  * lr_policy.c: the policy of a scope, which the features judge by: the
  * directives that set it (LengthRequired, LengthRequiredMethods,
  * LengthRequiredChunked, LengthRequiredMaxBody, LengthRequiredErrorFormat,
- * LengthRequiredHtaccess), its merge, and the policy in force for a
- * request, tightened under LengthRequiredHtaccess TightenOnly
+ * LengthRequiredUploadMax, LengthRequiredHtaccess), its merge, and the
+ * policy in force for a request, tightened under LengthRequiredHtaccess
+ * TightenOnly
  *
  * Copyright 2026 The mod_length_required authors
  *
@@ -25,7 +26,8 @@
 
 static const char *const lr_field_directive[LR_F_COUNT] = {
     "LengthRequired", "LengthRequiredChunked", "LengthRequiredMaxBody",
-    "LengthRequiredMethods", "LengthRequiredErrorFormat"
+    "LengthRequiredMethods", "LengthRequiredErrorFormat",
+    "LengthRequiredUploadMax"
 };
 
 /*
@@ -42,6 +44,7 @@ void lr_policy_unset(lr_policy *p)
     p->methods = LR_DEFAULT_METHODS;
     p->method_names = NULL;
     p->format = LR_FORMAT_UNSET;
+    p->upload_max = -1;
 }
 
 static int lr_field_is_set(const lr_policy *p, lr_field_e f)
@@ -52,6 +55,7 @@ static int lr_field_is_set(const lr_policy *p, lr_field_e f)
     case LR_F_MAX_BODY: return p->max_body != -1;
     case LR_F_METHODS:  return p->methods_set;
     case LR_F_FORMAT:   return p->format != LR_FORMAT_UNSET;
+    case LR_F_UPLOAD_MAX: return p->upload_max != -1;
     default:            return 0;
     }
 }
@@ -78,6 +82,9 @@ static void lr_policy_take(lr_policy *to, const lr_policy *from, lr_field_e f)
     case LR_F_FORMAT:
         to->format = from->format;
         break;
+    case LR_F_UPLOAD_MAX:
+        to->upload_max = from->upload_max;
+        break;
     default:
         break;
     }
@@ -96,6 +103,8 @@ void lr_policy_merge(lr_policy *out, const lr_policy *base,
     lr_policy_take(out, add->methods_set ? add : base, LR_F_METHODS);
     out->format = (add->format != LR_FORMAT_UNSET) ? add->format
                                                    : base->format;
+    out->upload_max = (add->upload_max != -1) ? add->upload_max
+                                              : base->upload_max;
 }
 
 /* What the configuration files alone say in a scope. */
@@ -278,6 +287,28 @@ const char *lr_cmd_max_body(cmd_parms *cmd, void *dconf, const char *arg)
     return lr_store(cmd, dconf, LR_F_MAX_BODY, &value);
 }
 
+/* The largest total of one resumable upload: a size, or Off (0, as for
+ * LimitRequestBody, is the same: no cap).
+ */
+const char *lr_cmd_upload_max(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    lr_policy value;
+    apr_off_t size;
+
+    lr_policy_unset(&value);
+    if (!strcasecmp(arg, "Off")) {
+        size = 0;
+    }
+    else if (!lr_parse_size(arg, &size)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid size; use a "
+                            "whole number of bytes, optionally followed by "
+                            "K, M, G or T (powers of 1024), or Off for no "
+                            "limit", cmd->cmd->name, arg);
+    }
+    value.upload_max = size;
+    return lr_store(cmd, dconf, LR_F_UPLOAD_MAX, &value);
+}
+
 /* The bit of a method in a policy's mask: httpd's method number, bit 63
  * for HEAD (which httpd numbers as GET), by name for the methods httpd
  * does not number (extension methods, or ones a module registers later).
@@ -396,6 +427,14 @@ static const lr_policy *lr_tighten(request_rec *r, const lr_dir_conf *conf)
         if (base > 0 && (ht->max_body == 0 || ht->max_body > base)) {
             lr_set_max_body(out, base);
             no_effect |= 1u << LR_F_MAX_BODY;
+        }
+    }
+    if (htfile[LR_F_UPLOAD_MAX]) {
+        /* As LengthRequiredMaxBody: lower only, and never Off. */
+        apr_off_t base = (trusted->upload_max > 0) ? trusted->upload_max : 0;
+        if (base > 0 && (ht->upload_max <= 0 || ht->upload_max > base)) {
+            out->upload_max = base;
+            no_effect |= 1u << LR_F_UPLOAD_MAX;
         }
     }
     if (htfile[LR_F_METHODS]) {

@@ -35,6 +35,7 @@ const lr_tenant *lr_tenant_merge(apr_pool_t *p, const lr_dir_conf *base,
 /* The directives. */
 const char *lr_cmd_keyword(cmd_parms *cmd, void *dconf, const char *arg);
 const char *lr_cmd_max_body(cmd_parms *cmd, void *dconf, const char *arg);
+const char *lr_cmd_upload_max(cmd_parms *cmd, void *dconf, const char *arg);
 const char *lr_cmd_methods(cmd_parms *cmd, void *dconf, const char *args);
 const char *lr_cmd_htaccess(cmd_parms *cmd, void *dconf, const char *arg);
 

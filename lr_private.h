@@ -65,7 +65,8 @@ extern module AP_MODULE_DECLARE_DATA length_required_module;
 
 /*
  * The policy of a scope (LengthRequired, LengthRequiredMethods,
- * LengthRequiredChunked, LengthRequiredMaxBody, LengthRequiredErrorFormat)
+ * LengthRequiredChunked, LengthRequiredMaxBody, LengthRequiredErrorFormat,
+ * LengthRequiredUploadMax)
  */
 
 typedef enum {
@@ -123,6 +124,8 @@ typedef struct {
     apr_uint64_t methods;               /* see above */
     apr_array_header_t *method_names;   /* other methods by name, or NULL */
     lr_format_e format;                 /* LengthRequiredErrorFormat */
+    apr_off_t upload_max;               /* LengthRequiredUploadMax, -1
+                                         * unset, 0 Off */
 } lr_policy;
 
 /* The fields of a policy, one per directive. */
@@ -132,6 +135,7 @@ typedef enum {
     LR_F_MAX_BODY,
     LR_F_METHODS,
     LR_F_FORMAT,
+    LR_F_UPLOAD_MAX,
     LR_F_COUNT
 } lr_field_e;
 

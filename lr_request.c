@@ -49,7 +49,9 @@ const lr_reason_info lr_reasons[LR_REASON_COUNT] = {
     {"cl-te", HTTP_BAD_REQUEST, LR_C_STRICT,
      "both Content-Length and Transfer-Encoding"},
     {"quota", HTTP_TOO_MANY_REQUESTS, LR_C_QUOTA, NULL},
-    {"quota-store", HTTP_SERVICE_UNAVAILABLE, LR_C_QUOTA_STORE, NULL}
+    {"quota-store", HTTP_SERVICE_UNAVAILABLE, LR_C_QUOTA_STORE, NULL},
+    {"upload-max", HTTP_REQUEST_ENTITY_TOO_LARGE, LR_C_UPLOAD_MAX, NULL},
+    {"upload-field", HTTP_BAD_REQUEST, LR_C_UPLOAD_MAX, NULL}
 };
 
 /*
@@ -203,6 +205,15 @@ static const char *lr_detail(request_rec *r, lr_reason_e reason,
         return apr_psprintf(r->pool, " (buffered body passed the limit of %"
                             APR_OFF_T_FMT " bytes)", cap);
     }
+    if (reason == LR_REASON_UPLOAD_MAX && declared >= 0) {
+        return apr_psprintf(r->pool, " (the upload would reach %"
+                            APR_OFF_T_FMT " bytes, limit %" APR_OFF_T_FMT ")",
+                            declared, cap);
+    }
+    if (reason == LR_REASON_UPLOAD_MAX) {
+        return apr_psprintf(r->pool, " (the upload is at its limit of %"
+                            APR_OFF_T_FMT " bytes)", cap);
+    }
     return "";
 }
 
@@ -242,6 +253,12 @@ static void lr_refusal_report(request_rec *r, lr_reason_e reason,
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "LR00004: refused %s %s from %s with %d, reason %s: %s "
                       "(LengthRequiredStrict)", r->method, r->uri,
+                      r->useragent_ip, ri->status, ri->token, what);
+    }
+    else if (reason == LR_REASON_UPLOAD_FIELD) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "LR00006: refused %s %s from %s with %d, reason %s: %s "
+                      "(LengthRequiredUploadMax)", r->method, r->uri,
                       r->useragent_ip, ri->status, ri->token, what);
     }
     else if (APLOG_R_IS_LEVEL(r, APLOG_INFO)) {

@@ -47,6 +47,8 @@ typedef enum {
     LR_REASON_CL_TE,
     LR_REASON_QUOTA,            /* an upload budget is spent (429) */
     LR_REASON_QUOTA_STORE,      /* fail=closed, the quota store failed */
+    LR_REASON_UPLOAD_MAX,       /* a resumable upload would pass its max */
+    LR_REASON_UPLOAD_FIELD,     /* ... or its fields are malformed (400) */
     LR_REASON_COUNT
 } lr_reason_e;
 
@@ -189,7 +191,8 @@ static APR_INLINE const request_rec *lr_first(const request_rec *r)
 /* The one way the module refuses a request: the note, the counter, the
  * log line, the connection closed, the body gone.  Returns the status to
  * answer with, so that httpd's error machinery (ap_die, ErrorDocument)
- * takes it.  what: Strict's wording for the log, or NULL.
+ * takes it.  what: the wording for the log of Strict's refusals and of
+ * malformed upload fields, or NULL.
  */
 int lr_refuse(request_rec *r, lr_reason_e reason, apr_off_t declared,
               apr_off_t cap, const char *what);

@@ -1,8 +1,9 @@
 /*
  * lr_util.c: the pure parsers of mod_length_required (numbers, sizes and
  * periods of directives, Content-Length values, method tokens,
- * Transfer-Encoding lists, Accept q-values and the request-head byte
- * scanner), which need APR alone, so fuzz/ links this file directly.
+ * Transfer-Encoding lists, the fields of resumable uploads, Accept
+ * q-values and the request-head byte scanner), which need APR alone, so
+ * fuzz/ links this file directly.
  *
  * Copyright 2026 The mod_length_required authors
  *
@@ -153,6 +154,30 @@ int lr_add_method(apr_pool_t *p, const char *word, int bit,
     return 1;
 }
 
+/* The next element of a comma-separated field value at *s, as
+ * [*start, *end) with the white space around it gone; *s is left on the
+ * comma after it, or on the value's end.
+ */
+static void lr_list_next(const char **s, const char **start,
+                         const char **end)
+{
+    const char *p = *s, *e;
+
+    while (*p == ' ' || *p == '\t') {
+        p++;
+    }
+    *start = p;
+    while (*p && *p != ',') {
+        p++;
+    }
+    e = p;
+    while (e > *start && (e[-1] == ' ' || e[-1] == '\t')) {
+        e--;
+    }
+    *end = e;
+    *s = p;
+}
+
 /* A Transfer-Encoding value as RFC 9112 section 6.1 wants it from a
  * client: a list of codings, exactly one of them, chunked.  Returns
  * LR_TE_OK, or why not: a coding this server does not know (gzip,
@@ -167,17 +192,7 @@ lr_te_result lr_te_check(const char *value)
     for (;;) {
         const char *start, *end;
 
-        while (*s == ' ' || *s == '\t') {
-            s++;
-        }
-        start = s;
-        while (*s && *s != ',') {
-            s++;
-        }
-        end = s;
-        while (end > start && (end[-1] == ' ' || end[-1] == '\t')) {
-            end--;
-        }
+        lr_list_next(&s, &start, &end);
         if (end == start || lr_token_end(start, end) != end) {
             return LR_TE_MALFORMED;
         }
@@ -189,6 +204,80 @@ lr_te_result lr_te_check(const char *value)
         }
         if (!*s) {
             return LR_TE_OK;
+        }
+        s++;
+    }
+}
+
+/* One element of a resumable-upload field, from s to end (white space
+ * around it already gone), in syntax.
+ */
+static lr_field_result lr_field_element(const char *s, const char *end,
+                                        lr_field_syntax syntax,
+                                        apr_int64_t *v)
+{
+    apr_int64_t n = 0;
+    int negative = 0;
+    const char *digits;
+
+    if (syntax == LR_FIELD_SF_BOOLEAN) {
+        if (end - s != 2 || s[0] != '?' || (s[1] != '0' && s[1] != '1')) {
+            return LR_FIELD_MALFORMED;
+        }
+        *v = s[1] - '0';
+        return LR_FIELD_OK;
+    }
+    if (syntax == LR_FIELD_SF_INTEGER && s < end && *s == '-') {
+        negative = 1;
+        s++;
+    }
+    digits = s;
+    while (s < end && apr_isdigit(*s)) {
+        n = n * 10 + (*s - '0');
+        if (s - digits == 15) {
+            return LR_FIELD_MALFORMED;      /* a 16th digit */
+        }
+        s++;
+    }
+    if (s == digits || s != end) {
+        return LR_FIELD_MALFORMED;
+    }
+    if (negative) {
+        /* "-0" too: 0 to RFC 8941, but no offset or length is written
+         * with a sign, and tus refuses one.
+         */
+        return LR_FIELD_NEGATIVE;
+    }
+    *v = n;
+    return LR_FIELD_OK;
+}
+
+lr_field_result lr_upload_field(const char *value, lr_field_syntax syntax,
+                                apr_int64_t *v)
+{
+    const char *s = value;
+    apr_int64_t first = 0;
+    int n = 0;
+
+    for (;;) {
+        const char *start, *end;
+        apr_int64_t one = 0;
+        lr_field_result res;
+
+        lr_list_next(&s, &start, &end);
+        if ((res = lr_field_element(start, end, syntax, &one))
+            != LR_FIELD_OK) {
+            return res;
+        }
+        if (n++ == 0) {
+            first = one;
+        }
+        else if (one != first) {
+            return LR_FIELD_DIFFERENT;
+        }
+        if (!*s) {
+            *v = first;
+            return LR_FIELD_OK;
         }
         s++;
     }

@@ -147,6 +147,41 @@ typedef struct {
 void lr_framing_scan(lr_framing *fr, const char *data, apr_size_t len);
 
 /*
+ * The fields of resumable uploads (LengthRequiredUploadMax)
+ */
+
+/* The syntax a field is read in: the IETF draft's Structured Field
+ * Integer (RFC 8941: an optional '-', then 1 to 15 digits) and Boolean
+ * (?0 or ?1), or tus 1.0's plain integer (digits only; held to 15 digits
+ * here as well).  No parameters: neither protocol defines any.
+ */
+typedef enum {
+    LR_FIELD_SF_INTEGER = 0,
+    LR_FIELD_SF_BOOLEAN,
+    LR_FIELD_TUS_INTEGER
+} lr_field_syntax;
+
+/* What a field value is.  httpd joins repeated header lines with ", ",
+ * so a value may be a list: it stands only if every element is valid and
+ * all say the same.
+ */
+typedef enum {
+    LR_FIELD_OK = 0,
+    LR_FIELD_MALFORMED,         /* not the syntax at all */
+    LR_FIELD_NEGATIVE,          /* an SF Integer below 0 */
+    LR_FIELD_DIFFERENT          /* repeated with different values */
+} lr_field_result;
+
+/* The largest value of 15 digits. */
+#define LR_FIELD_MAX        APR_INT64_C(999999999999999)
+
+/* Reads value in syntax; on LR_FIELD_OK, *v is the number (0 to
+ * LR_FIELD_MAX), or 0 or 1 for a Boolean.
+ */
+lr_field_result lr_upload_field(const char *value, lr_field_syntax syntax,
+                                apr_int64_t *v);
+
+/*
  * Content negotiation (LengthRequiredErrorFormat Auto)
  */
 

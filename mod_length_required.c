@@ -24,6 +24,7 @@
  *
  *   mod_length_required.c   this file
  *   lr_judge.c              the 411/413 decision
+ *   lr_upload.c             LengthRequiredUploadMax: resumable uploads
  *   lr_strict.c             LengthRequiredStrict: request-framing ambiguities
  *   lr_buffer.c             LengthRequiredChunked Buffer
  *   lr_quota_conf.c,        upload quotas: their directives, the charge per
@@ -153,6 +154,20 @@ static LR_COLD int lr_route(request_rec *r, const lr_dir_conf *conf,
     }
 }
 
+/* A scope with LengthRequiredUploadMax: a body the judge let through may
+ * still be an append that takes a resumable upload past its max.
+ */
+static LR_COLD int lr_scope_upload(request_rec *r, const lr_dir_conf *conf,
+                                   const lr_policy *p, lr_verdict v)
+{
+    int rv = lr_upload_judge(r, p);
+
+    if (rv != DECLINED || v.kind == LR_BODY_PASSED) {
+        return rv;
+    }
+    return lr_route(r, conf, v);
+}
+
 /* Judges r in the scope conf.  Out of line, so that the hooks' early
  * returns need no stack frame.
  */
@@ -168,8 +183,14 @@ static int lr_scope(request_rec *r, const lr_dir_conf *conf)
         return DECLINED;
     }
     v = lr_judge(r, p, conf->quota != NULL);
-    if (v.status != DECLINED || v.kind == LR_BODY_PASSED) {
+    if (v.status != DECLINED) {
         return v.status;
+    }
+    if (p->upload_max > 0) {
+        return lr_scope_upload(r, conf, p, v);
+    }
+    if (v.kind == LR_BODY_PASSED) {
+        return DECLINED;
     }
     return lr_route(r, conf, v);
 }
@@ -346,6 +367,10 @@ static const command_rec lr_cmds[] = {
                   RSRC_CONF | OR_LIMIT,
                   "Largest request body in bytes, K, M, G or T; 0 for no cap "
                   "(default 0)"),
+    AP_INIT_TAKE1("LengthRequiredUploadMax", lr_cmd_upload_max, NULL,
+                  RSRC_CONF | OR_LIMIT,
+                  "Largest total of one resumable upload (IETF or tus) in "
+                  "bytes, K, M, G or T; Off for no cap (default Off)"),
     AP_INIT_TAKE1("LengthRequiredErrorFormat", lr_cmd_keyword,
                   (void *)LR_F_FORMAT,
                   RSRC_CONF | OR_LIMIT,

@@ -29,6 +29,8 @@
  *   TE       lr_te_check              (Transfer-Encoding under Strict)
  *   ACCEPT   lr_accept_prefers_json   (LengthRequiredErrorFormat Auto)
  *   FRAMING  lr_framing_scan          (request head lines under Strict)
+ *   UPLOAD   lr_upload_field          (resumable-upload fields under
+ *                                      LengthRequiredUploadMax)
  */
 
 #include "apr_general.h"
@@ -77,6 +79,61 @@ static apr_int64_t lr_fuzz_reference(const char *s, const char **end)
     }
     *end = s;
     return (n <= 18) ? v : -1;
+}
+
+/* What a resumable-upload field is, read the slow way: split at every
+ * comma, white space trimmed, each element checked by what it must be.
+ */
+static lr_field_result lr_fuzz_field(apr_pool_t *p, const char *s,
+                                     lr_field_syntax syntax, apr_int64_t *v)
+{
+    apr_int64_t first = -1;
+    int n = 0;
+
+    for (;;) {
+        const char *comma = strchr(s, ',');
+        char *el = apr_pstrndup(p, s, comma ? (apr_size_t)(comma - s)
+                                            : strlen(s));
+        char *d;
+        apr_size_t len;
+        apr_int64_t one;
+
+        while (*el == ' ' || *el == '\t') {
+            el++;
+        }
+        len = strlen(el);
+        while (len && (el[len - 1] == ' ' || el[len - 1] == '\t')) {
+            el[--len] = '\0';
+        }
+        if (syntax == LR_FIELD_SF_BOOLEAN) {
+            if (strcmp(el, "?0") && strcmp(el, "?1")) {
+                return LR_FIELD_MALFORMED;
+            }
+            one = el[1] - '0';
+        }
+        else {
+            d = el + (syntax == LR_FIELD_SF_INTEGER && el[0] == '-');
+            len = strlen(d);
+            if (len < 1 || len > 15 || strspn(d, "0123456789") != len) {
+                return LR_FIELD_MALFORMED;
+            }
+            if (d != el) {
+                return LR_FIELD_NEGATIVE;
+            }
+            one = apr_atoi64(d);
+        }
+        if (n++ == 0) {
+            first = one;
+        }
+        else if (one != first) {
+            return LR_FIELD_DIFFERENT;
+        }
+        if (!comma) {
+            *v = first;
+            return LR_FIELD_OK;
+        }
+        s = comma + 1;
+    }
 }
 
 static apr_pool_t *lr_fuzz_pool;
@@ -234,6 +291,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lr_framing_scan(&fr, (const char *)data + split, size - split);
         if (fr.name_len < 0 || fr.name_len > LR_NAME_LEN
             || fr.te_lines < 0 || fr.cl_lines < 0) {
+            abort();
+        }
+    }
+#elif defined(LR_FUZZ_UPLOAD)
+    {
+        /* The first byte picks the syntax, the rest is the value.  The
+         * module's verdict and value must be the slow reading's: a value
+         * it accepts is one a backend reads the same, in range.
+         */
+        lr_field_syntax syntax = (lr_field_syntax)(size ? data[0] % 3 : 0);
+        const char *s = lr_fuzz_string(p, size ? data + 1 : data,
+                                       size ? size - 1 : 0);
+        apr_int64_t v = -1, ref = -2;
+        lr_field_result res = lr_upload_field(s, syntax, &v);
+
+        if (res != lr_fuzz_field(p, s, syntax, &ref)
+            || (res == LR_FIELD_OK
+                && (v != ref || v < 0 || v > LR_FIELD_MAX
+                    || (syntax == LR_FIELD_SF_BOOLEAN && v > 1)))) {
             abort();
         }
     }

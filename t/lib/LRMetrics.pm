@@ -34,6 +34,7 @@ our %SERIES_OF_KEY = (
     LengthRequiredBufferedToFile       => ['length_required_buffered_to_file_total'],
     LengthRequiredRefusedQuota         => ['length_required_refused_total', 'quota'],
     LengthRequiredQuotaStoreErrors     => ['length_required_quota_store_errors_total'],
+    LengthRequiredRefusedUploadMax     => ['length_required_refused_total', 'upload_max'],
 );
 
 # The series name of ?auto key $key for host $vhost, or undef for a key
@@ -144,7 +145,7 @@ our @FAMILIES = qw(judged_total would_refuse_total stream_cut_total
                    buffered_total buffered_to_file_total
                    quota_store_errors_total);
 our @REASONS = qw(missing_length chunked too_large stream_too_large strict
-                  quota);
+                  quota upload_max);
 
 # Every series of alpha and beta, zeros included, and what the mix adds.
 sub mix_adds {

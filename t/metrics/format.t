@@ -54,6 +54,9 @@ LengthRequiredQuotaStore memcache:127.0.0.1:$store->{port} timeout=200ms fail=op
     <Location "/quota">
         LengthRequiredQuota format 100 1h
     </Location>
+    <Location "/files">
+        LengthRequiredUploadMax 1000
+    </Location>
 </VirtualHost>
 # two.test: a policy and one refusal.
 <VirtualHost 127.0.0.1:$p2>
@@ -100,13 +103,17 @@ my @st = (
     raw_request($p1, http_request(POST => '/quota', body => 'q' x 60,
                                   headers => [@h, 'Content-Length: 60']))->{status},
     raw_request($p2, http_request(POST => '/up', headers => \@h))->{status},
+    raw_request($p1, http_request(POST => '/files', body => 'u',
+                                  headers => [@h, 'Content-Length: 1',
+                                              'Upload-Length: 5000']))->{status},
 );
 # mod_reflector has answered 200 before the streamed body passes the cap.
 raw_request($p1, http_request(POST => '/stream', body => chunked(('s' x 256) x 8),
                               headers => [@h, 'Transfer-Encoding: chunked']));
-ok t_cmp("@st", '200 411 411 413 200 413 200 400 200 429 411',
+ok t_cmp("@st", '200 411 411 413 200 413 200 400 200 429 411 413',
          'the requests got 200, 411, 411, 413, 200 (buffered), 413 (over '
-         . 'the bound), 200 (LogOnly), 400 (Strict), 200 and 429 (budget), 411');
+         . 'the bound), 200 (LogOnly), 400 (Strict), 200 and 429 (budget), '
+         . '411, 413 (upload max)');
 # The store goes away: fail=open passes, and counts the error.
 stop_daemon($store);
 ok t_cmp(raw_request($p1, http_request(POST => '/quota', body => 'q',
