@@ -68,8 +68,9 @@ lr_req *lr_req_get(request_rec *r)
     }
     rq = apr_palloc(r->pool, sizeof(*rq));
     rq->body = NULL;
-    rq->judged = (v != NULL);
-    rq->scope = v ? (const ap_conf_vector_t *)((apr_uintptr_t)v - 1) : NULL;
+    rq->judged = (LR_TAG(v) == 1);
+    rq->scope = rq->judged
+                ? (const ap_conf_vector_t *)((apr_uintptr_t)v - 1) : NULL;
     ap_set_module_config(r->request_config, &length_required_module, rq);
     return rq;
 }
@@ -144,7 +145,7 @@ int lr_inherit(request_rec *r)
     if (note) {
         apr_table_setn(r->notes, LR_NOTE, note);
     }
-    if (!v) {
+    if (!v || LR_TAG(v) == 2) {
         return 0;
     }
     if (LR_IS_MARK(v)) {

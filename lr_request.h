@@ -119,19 +119,25 @@ typedef struct {
 } lr_req;
 
 /* The module's request_config holds one of:
- *   NULL            nothing judged, nothing kept;
- *   LR_MARK(scope)  judged, the last time in scope (NULL: in a request
- *                   before this one on its way), and nothing kept: the
- *                   common case of a body that passed, which so costs no
- *                   allocation.  A scope is a per_dir_config, a pool
- *                   allocation whose lowest address bit is clear: the
- *                   mark sets it.
- *   an lr_req       for everything else.
+ *   NULL              nothing looked at, nothing kept;
+ *   LR_MARK(scope)    judged, the last time in scope (NULL: in a request
+ *                     before this one on its way), and nothing kept: the
+ *                     common case of a body that passed, which so costs
+ *                     no allocation;
+ *   LR_LOOKED(scope)  looked at in scope by header_parser, which does not
+ *                     judge it (the method is not one it covers, or the
+ *                     policy is off), nothing kept: so that the fixup of
+ *                     the same scope need not look again;
+ *   an lr_req         for everything else.
+ * A scope is a per_dir_config, a pool allocation whose two lowest address
+ * bits are clear: the marks set one of them.
  */
 #define LR_SLOT(r) \
     ap_get_module_config((r)->request_config, &length_required_module)
 #define LR_MARK(scope)      ((void *)((apr_uintptr_t)(scope) | 1))
-#define LR_IS_MARK(v)       (((apr_uintptr_t)(v)) & 1)
+#define LR_LOOKED(scope)    ((void *)((apr_uintptr_t)(scope) | 2))
+#define LR_TAG(v)           (((apr_uintptr_t)(v)) & 3)
+#define LR_IS_MARK(v)       (LR_TAG(v) != 0)
 
 /* The state of r, or NULL where there is none (nothing judged, or only a
  * mark).
@@ -160,7 +166,7 @@ static APR_INLINE void lr_judged(request_rec *r)
 {
     void *v = LR_SLOT(r);
 
-    if (v) {
+    if (v && LR_TAG(v) != 2) {
         lr_judged_again(r, v);
         return;
     }

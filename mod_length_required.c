@@ -235,6 +235,9 @@ static int lr_header_parser(request_rec *r)
     }
     conf = ap_get_module_config(r->per_dir_config, &length_required_module);
     if (!LR_SCOPE_MAY_JUDGE(conf, r)) {
+        /* For the fixup: this scope has nothing to judge. */
+        ap_set_module_config(r->request_config, &length_required_module,
+                             LR_LOOKED(r->per_dir_config));
         return DECLINED;
     }
     return lr_scope(r, conf);
@@ -311,9 +314,9 @@ static LR_COLD int lr_fixups_state(request_rec *r)
  * of the file they picked, <Files> and <Directory> sections included,
  * without running header_parser again: that file's scope judges the
  * request here, after authorization and before any handler runs.  A scope
- * that judged it already is not asked again: where that scope let the
- * body pass with nothing to keep (the common case), one comparison says
- * so.
+ * that judged it already, or that header_parser found had nothing to
+ * judge, is not asked again: where nothing is kept (the common cases), a
+ * comparison says so.
  */
 static int lr_fixups(request_rec *r)
 {
@@ -324,7 +327,8 @@ static int lr_fixups(request_rec *r)
         return DECLINED;
     }
     v = LR_SLOT(r);
-    if (v == LR_MARK(r->per_dir_config)) {
+    if (v == LR_MARK(r->per_dir_config)
+        || v == LR_LOOKED(r->per_dir_config)) {
         return DECLINED;
     }
     if (!v && !r->prev) {
