@@ -36,14 +36,16 @@ static const char *const lr_counter_key[LR_C_COUNT] = {
     "LengthRequiredBuffered",
     "LengthRequiredBufferedToFile",
     "LengthRequiredRefusedQuota",
-    "LengthRequiredQuotaStoreErrors"
+    "LengthRequiredQuotaStoreErrors",
+    "LengthRequiredQuotaStoreGivenUp"
 };
 
 static const char *const lr_counter_label[LR_C_COUNT] = {
     "Judged", "411 missing length", "411 chunked", "413 declared",
     "413 streamed", "Would refuse (LogOnly)", "Strict framing",
     "Streamed body cut, handler answered", "Buffered",
-    "Buffered to a file", "429 quota", "Quota store errors"
+    "Buffered to a file", "429 quota", "Quota store errors",
+    "Quota store given up"
 };
 
 /* One virtual host's counters, found again by its key after a graceful

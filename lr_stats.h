@@ -40,6 +40,7 @@ typedef enum {
     LR_C_BUFFERED_FILE,         /* ... of which spilled to a file */
     LR_C_QUOTA,                 /* 429: an upload budget was spent */
     LR_C_QUOTA_STORE,           /* the quota store failed or timed out */
+    LR_C_QUOTA_GIVEN_UP,        /* ... and was given up by the breaker */
     LR_C_COUNT
 } lr_counter_e;
 
