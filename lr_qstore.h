@@ -93,17 +93,20 @@ apr_status_t lr_qbreaker_init(apr_pool_t *pconf, server_rec *s,
                               const lr_quota_srv *store,
                               const char *const *names, int n);
 
-/* Whether breaker i lets the request ask (1), as the probe or because it
- * is closed, or not (0: given up, the fail mode applies).
+/* Whether breaker i lets the request ask: LR_QB_ASK (it is closed),
+ * LR_QB_PROBE (it is open and this request is the one to try), or 0
+ * (given up: the fail mode applies).
  */
+#define LR_QB_ASK           1
+#define LR_QB_PROBE         2
 int lr_qbreaker_allow(int i);
 
 /* What the asking found: an answer (over or not), or an error or timeout
  * (logged here: one LR00044 line per breaker per 10 s, and the lines of
- * giving up and coming back).
+ * giving up and coming back); asked is what lr_qbreaker_allow() said.
  */
 void lr_qbreaker_ok(request_rec *r, int i);
-void lr_qbreaker_failed(request_rec *r, int i, apr_status_t rv,
+void lr_qbreaker_failed(request_rec *r, int i, int asked, apr_status_t rv,
                         const char *what);
 
 /* Whether every breaker is closed (lr_qstore_up). */

@@ -161,11 +161,11 @@ int lr_qbreaker_allow(int i)
     apr_uint64_t at;
 
     if (!lr_qb || i >= lr_qb->n) {
-        return 1;
+        return LR_QB_ASK;
     }
     b = &lr_qb->b[i];
     if (!apr_atomic_read32(&b->down)) {
-        return 1;
+        return LR_QB_ASK;
     }
     now = apr_time_now();
     at = apr_atomic_read64(&b->retry_at);
@@ -177,7 +177,8 @@ int lr_qbreaker_allow(int i)
      * (or until the next back-off, if its child never gives one).
      */
     return apr_atomic_cas64(&b->retry_at,
-                            now + apr_atomic_read64(&b->backoff), at) == at;
+                            now + apr_atomic_read64(&b->backoff), at) == at
+           ? LR_QB_PROBE : 0;
 }
 
 void lr_qbreaker_ok(request_rec *r, int i)
@@ -197,7 +198,7 @@ void lr_qbreaker_ok(request_rec *r, int i)
     }
 }
 
-void lr_qbreaker_failed(request_rec *r, int i, apr_status_t rv,
+void lr_qbreaker_failed(request_rec *r, int i, int asked, apr_status_t rv,
                         const char *what)
 {
     const char *name = (lr_qb_names && lr_qb && i < lr_qb->n)
@@ -212,9 +213,13 @@ void lr_qbreaker_failed(request_rec *r, int i, apr_status_t rv,
     }
     b = &lr_qb->b[i];
     if (apr_atomic_read32(&b->down)) {
-        /* The probe failed (or a request asked before the store was given
-         * up): the next probe waits twice as long, up to the longest.
+        /* A request that asked before the store was given up says
+         * nothing new; a failed probe makes the next one wait twice as
+         * long, up to the longest.
          */
+        if (asked != LR_QB_PROBE) {
+            return;
+        }
         backoff = 2 * apr_atomic_read64(&b->backoff);
         if (backoff > (apr_uint64_t)LR_QB_BACKOFF_MAX) {
             backoff = LR_QB_BACKOFF_MAX;

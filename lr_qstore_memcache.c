@@ -259,9 +259,9 @@ static void lr_mc_decr(request_rec *r, memcached_st *m, const lr_qop *op)
     uint32_t srv = memcached_generate_hash(m, op->key, len);
     memcached_return_t rc;
     uint64_t v;
-    int tries = 0;
+    int tries = 0, asked = lr_qbreaker_allow(srv);
 
-    if (!lr_qbreaker_allow(srv)) {
+    if (!asked) {
         return;                 /* given up: the refund is lost */
     }
     do {
@@ -272,7 +272,7 @@ static void lr_mc_decr(request_rec *r, memcached_st *m, const lr_qop *op)
         lr_qbreaker_ok(r, srv);
     }
     else {
-        lr_qbreaker_failed(r, srv, APR_EGENERAL, apr_pstrcat(r->pool,
+        lr_qbreaker_failed(r, srv, asked, APR_EGENERAL, apr_pstrcat(r->pool,
                            "decrement failed: ",
                            memcached_last_error_message(m), NULL));
     }
@@ -295,10 +295,11 @@ static lr_qs_result lr_mc_reserve(request_rec *r, lr_qop *ops, int nops,
     for (i = 0; i < nops; i++) {
         apr_size_t len = strlen(ops[i].key);
         uint32_t srv = memcached_generate_hash(m, ops[i].key, len);
+        int asked = lr_qbreaker_allow(srv);
         memcached_return_t rc;
         uint64_t v = 0;
 
-        if (!lr_qbreaker_allow(srv)) {
+        if (!asked) {
             ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "quota store: "
                           "memcached server %u is given up", srv);
             res = LR_QS_ERROR;
@@ -306,8 +307,8 @@ static lr_qs_result lr_mc_reserve(request_rec *r, lr_qop *ops, int nops,
         }
         rc = lr_mc_incr(m, &ops[i], len, &v);
         if (rc != MEMCACHED_SUCCESS) {
-            lr_qbreaker_failed(r, srv, APR_EGENERAL, apr_pstrcat(r->pool,
-                               "increment failed: ",
+            lr_qbreaker_failed(r, srv, asked, APR_EGENERAL,
+                               apr_pstrcat(r->pool, "increment failed: ",
                                memcached_last_error_message(m), NULL));
             res = LR_QS_ERROR;
             break;

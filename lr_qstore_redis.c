@@ -355,19 +355,19 @@ static lr_qs_result lr_redis_reserve(request_rec *r, lr_qop *ops, int nops,
     const char **argv;
     redisReply *reply;
     lr_qs_result res = LR_QS_ERROR;
-    int argc, i;
+    int argc, i, asked;
 
     if (!lr_redis.max) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "LR00055: no Redis "
                       "client in this process (see the startup errors)");
         return LR_QS_ERROR;
     }
-    if (!lr_qbreaker_allow(0)) {
+    if (!(asked = lr_qbreaker_allow(0))) {
         return LR_QS_ERROR;     /* given up: the fail mode at once */
     }
     argv = lr_redis_argv(r, ops, nops, 0, &argc);
     if (!(reply = lr_redis_run(r, 0, argc, argv, &why))) {
-        lr_qbreaker_failed(r, 0, APR_EGENERAL, why);
+        lr_qbreaker_failed(r, 0, asked, APR_EGENERAL, why);
         return LR_QS_ERROR;
     }
     if (reply->type == REDIS_REPLY_ARRAY && reply->elements >= 1
@@ -390,7 +390,7 @@ static lr_qs_result lr_redis_reserve(request_rec *r, lr_qop *ops, int nops,
         }
     }
     if (res == LR_QS_ERROR) {
-        lr_qbreaker_failed(r, 0, APR_EGENERAL, apr_pstrcat(r->pool,
+        lr_qbreaker_failed(r, 0, asked, APR_EGENERAL, apr_pstrcat(r->pool,
                            "the reserve script answered ",
                            reply->type == REDIS_REPLY_ERROR ? reply->str
                                                             : "unexpectedly",
@@ -408,18 +408,18 @@ static void lr_redis_refund(request_rec *r, lr_qop *ops, int nops)
     const char *why = NULL;
     const char **argv;
     redisReply *reply;
-    int argc;
+    int argc, asked;
 
-    if (!lr_redis.max || !lr_qbreaker_allow(0)) {
+    if (!lr_redis.max || !(asked = lr_qbreaker_allow(0))) {
         return;                 /* given up: the refund is lost */
     }
     argv = lr_redis_argv(r, ops, nops, 1, &argc);
     if (!(reply = lr_redis_run(r, 1, argc, argv, &why))) {
-        lr_qbreaker_failed(r, 0, APR_EGENERAL, why);
+        lr_qbreaker_failed(r, 0, asked, APR_EGENERAL, why);
         return;
     }
     if (reply->type == REDIS_REPLY_ERROR) {
-        lr_qbreaker_failed(r, 0, APR_EGENERAL, apr_pstrcat(r->pool,
+        lr_qbreaker_failed(r, 0, asked, APR_EGENERAL, apr_pstrcat(r->pool,
                            "the refund script answered ", reply->str, NULL));
     }
     else {
