@@ -272,9 +272,9 @@ static void lr_mc_decr(request_rec *r, memcached_st *m, const lr_qop *op)
         lr_qbreaker_ok(r, srv);
     }
     else {
-        lr_qbreaker_failed(r, srv, asked, APR_EGENERAL, apr_pstrcat(r->pool,
+        lr_qbreaker_failed(r, srv, asked, 0, apr_pstrcat(r->pool,
                            "decrement failed: ",
-                           memcached_last_error_message(m), NULL));
+                           memcached_strerror(m, rc), NULL));
     }
 }
 
@@ -307,9 +307,9 @@ static lr_qs_result lr_mc_reserve(request_rec *r, lr_qop *ops, int nops,
         }
         rc = lr_mc_incr(m, &ops[i], len, &v);
         if (rc != MEMCACHED_SUCCESS) {
-            lr_qbreaker_failed(r, srv, asked, APR_EGENERAL,
+            lr_qbreaker_failed(r, srv, asked, 0,
                                apr_pstrcat(r->pool, "increment failed: ",
-                               memcached_last_error_message(m), NULL));
+                               memcached_strerror(m, rc), NULL));
             res = LR_QS_ERROR;
             break;
         }

@@ -39,7 +39,6 @@
 typedef struct {
     const char *host;
     apr_port_t port;
-    const char *name;           /* host:port, for messages */
 } lr_redis_conf;
 
 /* Per child: the connections no thread uses at the moment (at most one
@@ -141,7 +140,6 @@ static const char *lr_redis_parse(cmd_parms *cmd, lr_quota_srv *store,
                             store->spec);
     }
     rc->host = host;
-    rc->name = apr_pstrdup(cmd->pool, address);
     store->store_conf = rc;
     return NULL;
 }
@@ -185,7 +183,7 @@ static redisContext *lr_redis_connect(const lr_redis_conf *rc,
     tv.tv_usec = apr_time_usec(timeout);
     ctx = redisConnectWithTimeout(rc->host, rc->port, tv);
     if (!ctx || ctx->err) {
-        *why = apr_psprintf(p, "cannot connect to %s: %s", rc->name,
+        *why = apr_psprintf(p, "cannot connect: %s",
                             ctx ? ctx->errstr : "out of memory");
         if (ctx) {
             redisFree(ctx);
@@ -193,8 +191,8 @@ static redisContext *lr_redis_connect(const lr_redis_conf *rc,
         return NULL;
     }
     if (redisSetTimeout(ctx, tv) != REDIS_OK) {
-        *why = apr_psprintf(p, "cannot set the timeout on the connection "
-                            "to %s: %s", rc->name, ctx->errstr);
+        *why = apr_psprintf(p, "cannot set the timeout of a connection: "
+                            "%s", ctx->errstr);
         redisFree(ctx);
         return NULL;
     }
@@ -286,7 +284,7 @@ static redisReply *lr_redis_run(request_rec *r, int s, int argc,
     apr_interval_time_t timeout = lr_qstore_timeout(lr_redis_store);
     redisReply *reply = NULL;
     redisContext *ctx;
-    int tries, pass, stale;
+    int tries, pass, stale, err;
 
     argv[0] = "EVALSHA";
     argv[1] = lr_redis_sha[s];
@@ -311,11 +309,16 @@ static redisReply *lr_redis_run(request_rec *r, int s, int argc,
             return reply;
         }
         /* Only the connection that failed is dropped. */
+        err = errno;
         stale = ctx->err == REDIS_ERR_EOF
                 || (ctx->err == REDIS_ERR_IO
-                    && (errno == ECONNRESET || errno == EPIPE));
-        *why = apr_psprintf(r->pool, "%s: %s", rc->name,
-                            ctx->errstr[0] ? ctx->errstr : "no reply");
+                    && (err == ECONNRESET || err == EPIPE));
+        *why = (ctx->err == REDIS_ERR_IO
+                && (err == EAGAIN || err == EWOULDBLOCK))
+               ? apr_psprintf(r->pool, "no answer within %" APR_TIME_T_FMT
+                              " ms", apr_time_as_msec(timeout))
+               : apr_pstrdup(r->pool, ctx->errstr[0] ? ctx->errstr
+                                                     : "no reply");
         redisFree(ctx);
         if (!stale) {
             return NULL;
@@ -367,7 +370,7 @@ static lr_qs_result lr_redis_reserve(request_rec *r, lr_qop *ops, int nops,
     }
     argv = lr_redis_argv(r, ops, nops, 0, &argc);
     if (!(reply = lr_redis_run(r, 0, argc, argv, &why))) {
-        lr_qbreaker_failed(r, 0, asked, APR_EGENERAL, why);
+        lr_qbreaker_failed(r, 0, asked, 0, why);
         return LR_QS_ERROR;
     }
     if (reply->type == REDIS_REPLY_ARRAY && reply->elements >= 1
@@ -390,7 +393,7 @@ static lr_qs_result lr_redis_reserve(request_rec *r, lr_qop *ops, int nops,
         }
     }
     if (res == LR_QS_ERROR) {
-        lr_qbreaker_failed(r, 0, asked, APR_EGENERAL, apr_pstrcat(r->pool,
+        lr_qbreaker_failed(r, 0, asked, 0, apr_pstrcat(r->pool,
                            "the reserve script answered ",
                            reply->type == REDIS_REPLY_ERROR ? reply->str
                                                             : "unexpectedly",
@@ -415,11 +418,11 @@ static void lr_redis_refund(request_rec *r, lr_qop *ops, int nops)
     }
     argv = lr_redis_argv(r, ops, nops, 1, &argc);
     if (!(reply = lr_redis_run(r, 1, argc, argv, &why))) {
-        lr_qbreaker_failed(r, 0, asked, APR_EGENERAL, why);
+        lr_qbreaker_failed(r, 0, asked, 0, why);
         return;
     }
     if (reply->type == REDIS_REPLY_ERROR) {
-        lr_qbreaker_failed(r, 0, asked, APR_EGENERAL, apr_pstrcat(r->pool,
+        lr_qbreaker_failed(r, 0, asked, 0, apr_pstrcat(r->pool,
                            "the refund script answered ", reply->str, NULL));
     }
     else {
