@@ -33,8 +33,10 @@ sub upload {
         body => 'q' x $len), timeout => $opt{timeout} || 15);
 }
 
-# Starts the uploads [where, path, len] all at once (one process each,
-# released together) and returns their statuses in the same order.
+# Starts the uploads [where, path, len, %opt of upload] all at once (one
+# process each, released together) and returns their statuses in the same
+# order.  With repeat => N in %opt a process sends N uploads one after the
+# other, and its status is the first that is not 200 (or 200).
 sub uploads_at_once {
     my (@jobs) = @_;
     my @pids;
@@ -45,9 +47,15 @@ sub uploads_at_once {
         die "fork: $!" unless defined $pid;
         if (!$pid) {
             close $r;
+            my ($where, $path, $len, %opt) = @{ $jobs[$i] };
+            my $n = delete $opt{repeat} || 1;
+            my $status = 200;
             sleep $go - time if $go > time;
-            my $res = eval { upload(@{ $jobs[$i] }) };
-            print $w ($res ? $res->{status} : 0), "\n";
+            while ($n-- > 0 && $status == 200) {
+                my $res = eval { upload($where, $path, $len, %opt) };
+                $status = $res ? $res->{status} : 0;
+            }
+            print $w $status, "\n";
             close $w;
             POSIX::_exit(0);
         }
