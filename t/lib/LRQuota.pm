@@ -20,7 +20,7 @@ use LRTest qw(http_request raw_request private_conf);
 
 our @EXPORT_OK = qw(upload uploads_at_once json_field quota_server
                     store_errors skewed_daemon store_clock memcached_get
-                    store_key);
+                    store_key clear_of_edge);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
 # POSTs $len bytes with Content-Length to $path on $where (a vhost name or
@@ -159,6 +159,14 @@ sub memcached_get {
     my $out = do { local $/; <$s> } // '';
     my ($ttl, $value) = $out =~ /^VA \d+ t(-?\d+)\r\n(\d+)\r\n/;
     return wantarray ? ($value, $ttl) : $value;
+}
+
+# Sleeps into the next window of $period seconds when fewer than $margin
+# are left of this one: for checks that must all fall in one window.
+sub clear_of_edge {
+    my ($period, $margin) = @_;
+    my $left = $period - time % $period;
+    sleep $left + 1 if $left < $margin;
 }
 
 # The store key of budget $name ($period seconds) for the plain key value

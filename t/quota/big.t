@@ -57,7 +57,7 @@ sub hold {
 }
 
 for my $kind (@order) {
-    sleep 3600 - time % 3600 + 1 if 3600 - time % 3600 < 10;
+    clear_of_edge(3600, 10);
     my ($d, $spec) = (undef, 'shm');
     if ($daemon{$kind}) {
         $d = start_daemon($daemon{$kind});

@@ -55,7 +55,7 @@ sub ten_at_once {
 sub slowest { my $m = 0; $_->[1] > $m and $m = $_->[1] for @_; sprintf '%.3f', $m }
 
 # --- memcached: two servers, one frozen --------------------------------
-sleep 3600 - time % 3600 + 1 if 3600 - time % 3600 < 30;
+clear_of_edge(3600, 30);
 my @mc = (daemon('memcached'), daemon('memcached'));
 my $spec = join ',', map { "127.0.0.1:$_->{port}" } @mc;
 my ($port, $dir) = quota_server(

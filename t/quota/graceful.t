@@ -44,7 +44,7 @@ my ($port, $dir, $httpd) = quota_server('LengthRequiredQuotaStore shm', $budget,
 </Location>
 CONF
 my $key = "g-$$-" . int(time);
-sleep 3600 - time % 3600 + 1 if 3600 - time % 3600 < 30;
+clear_of_edge(3600, 30);
 my $sync = tempdir(CLEANUP => 1);
 
 # A stream: the head and a first chunk now, the rest once $sync/go

@@ -40,7 +40,7 @@ sub up {
 # The victim's key and sixteen values whose keys start where its does.
 # The window must not change while they are sent: not the last seconds
 # of an hour.
-sleep 3600 - time % 3600 + 1 if 3600 - time % 3600 < 20;
+clear_of_edge(3600, 20);
 my $victim = "victim-$$";
 my $slot = fnv1a(store_key('place', 3600, $victim)) % $ENTRIES;
 my @aimed;

@@ -26,7 +26,7 @@ plan tests => 7 * @order + 1,
 
 for my $kind (@order) {
     # The checks below need one window: not the last seconds of an hour.
-    sleep 3600 - time % 3600 + 1 if 3600 - time % 3600 < 10;
+    clear_of_edge(3600, 10);
     my $d = skewed_daemon($daemon{$kind}, $SKEW);
     die "$d->{why}\n" unless $d->{up};
     my $ahead = (store_clock($kind, $d->{port}) // 0) - time;
