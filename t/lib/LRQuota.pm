@@ -157,7 +157,8 @@ sub memcached_get {
                                   Timeout => 5) or return undef;
     print $s "mg $key v t\r\nquit\r\n";
     my $out = do { local $/; <$s> } // '';
-    my ($ttl, $value) = $out =~ /^VA \d+ t(-?\d+)\r\n(\d+)\r\n/;
+    # A decrement that shortens the number leaves it padded with spaces.
+    my ($ttl, $value) = $out =~ /^VA \d+ t(-?\d+)\r\n(\d+) *\r\n/;
     return wantarray ? ($value, $ttl) : $value;
 }
 
