@@ -46,6 +46,7 @@ typedef struct {
  */
 static memcached_pool_st *lr_mc_pool;
 static const lr_quota_srv *lr_mc_store;
+static apr_uint32_t lr_mc_last_log;     /* of this process's own lines */
 
 /*
  * Configuration
@@ -203,14 +204,17 @@ static memcached_st *lr_mc_fetch(request_rec *r)
     memcached_st *m;
 
     if (!lr_mc_pool) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "LR00054: no memcached "
-                      "client in this process (see the startup errors)");
+        if (lr_qstore_may_log(&lr_mc_last_log)) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "LR00054: no "
+                          "memcached client in this process (see the "
+                          "startup errors)");
+        }
         return NULL;
     }
     wait.tv_sec = apr_time_sec(t);
     wait.tv_nsec = apr_time_usec(t) * 1000;
     m = memcached_pool_fetch(lr_mc_pool, &wait, &rc);
-    if (!m) {
+    if (!m && lr_qstore_may_log(&lr_mc_last_log)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "LR00054: no memcached "
                       "client free: %s", memcached_strerror(NULL, rc));
     }

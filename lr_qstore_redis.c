@@ -53,6 +53,7 @@ typedef struct {
 
 static lr_redis_pool lr_redis;
 static const lr_quota_srv *lr_redis_store;
+static apr_uint32_t lr_redis_last_log;  /* of this process's own lines */
 
 /*
  * The scripts.  KEYS are the ops' store keys; the reserve script takes
@@ -361,8 +362,11 @@ static lr_qs_result lr_redis_reserve(request_rec *r, lr_qop *ops, int nops,
     int argc, i, asked;
 
     if (!lr_redis.max) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "LR00055: no Redis "
-                      "client in this process (see the startup errors)");
+        if (lr_qstore_may_log(&lr_redis_last_log)) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "LR00055: no Redis "
+                          "client in this process (see the startup "
+                          "errors)");
+        }
         return LR_QS_ERROR;
     }
     if (!(asked = lr_qbreaker_allow(0))) {

@@ -61,6 +61,7 @@ typedef struct {
  */
 static lr_qtable *lr_shm;
 static const lr_quota_srv *lr_shm_store;
+static apr_uint32_t lr_shm_last_log;    /* of this process's own lines */
 
 /*
  * The keyed placement: SipHash-2-4 (Aumasson and Bernstein, "SipHash: a
@@ -236,16 +237,20 @@ static lr_qs_result lr_shm_reserve(request_rec *r, lr_qop *ops, int nops,
     int i;
 
     if (!t) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "LR00045: the quota "
-                      "table is missing (see the startup errors)");
+        if (lr_qstore_may_log(&lr_shm_last_log)) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "LR00045: the quota "
+                          "table is missing (see the startup errors)");
+        }
         return LR_QS_ERROR;
     }
     if (nops > 8) {
         done = apr_palloc(r->pool, nops * sizeof(*done));
     }
     if ((rv = lr_shm_lock(t)) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, "LR00046: cannot lock "
-                      "the quota table");
+        if (lr_qstore_may_log(&lr_shm_last_log)) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r, "LR00046: cannot "
+                          "lock the quota table");
+        }
         return LR_QS_ERROR;
     }
     for (i = 0; i < nops; i++) {
