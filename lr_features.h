@@ -118,19 +118,18 @@ apr_status_t lr_spool_filter(ap_filter_t *f, apr_bucket_brigade *bb,
                              apr_off_t readbytes);
 
 /*
- * lr_quota_conf.c, lr_quota.c: upload quotas
+ * lr_quota_conf.c, lr_quota.c, lr_quota_store.c: upload quotas
  */
 struct lr_quota_dir *lr_quota_merge(apr_pool_t *p,
                                     const struct lr_quota_dir *base,
                                     const struct lr_quota_dir *add);
 const char *lr_cmd_quota(cmd_parms *cmd, void *dconf, const char *args);
+const char *lr_cmd_quota_headers(cmd_parms *cmd, void *dconf, int flag);
+/* The store's directives (lr_quota_store.c). */
 const char *lr_cmd_quota_store(cmd_parms *cmd, void *dconf,
                                const char *args);
 const char *lr_cmd_quota_entries(cmd_parms *cmd, void *dconf,
                                  const char *arg);
-const char *lr_cmd_quota_headers(cmd_parms *cmd, void *dconf, int flag);
-int lr_quota_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
-                        apr_pool_t *ptemp);
 int lr_quota_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s);
 int lr_quota_post_config(apr_pool_t *pconf, server_rec *s);

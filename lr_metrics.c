@@ -69,6 +69,9 @@ static const lr_series lr_series_of[] = {
     [LR_C_QUOTA_STORE] = {"length_required_quota_store_errors_total", NULL,
                           "Quota store errors and timeouts"},
     [LR_C_UPLOAD_MAX] = {LR_REFUSED, "upload_max", LR_REFUSED_HELP},
+    [LR_C_QUOTA_GIVEN_UP] = {"length_required_quota_store_given_up_total",
+                             NULL, "Times the breaker gave the quota store "
+                             "(or one memcached server) up"},
 };
 
 /* A counter added to lr_stats.h without its line above stops the build

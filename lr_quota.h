@@ -2,7 +2,7 @@
  * lr_quota.h: what the files of upload quotas share, and no other file
  * needs: budgets, their configuration, and the store interface
  * (lr_quota_conf.c reads them, lr_quota.c charges them, lr_quota_store.c
- * counts them).
+ * has them counted by one of the stores, lr_qstore_*.c).
  *
  * Copyright 2026 The mod_length_required authors
  *
@@ -53,24 +53,21 @@ typedef struct lr_quota_dir {
 typedef enum {
     LR_QS_OK = 0,               /* charged */
     LR_QS_OVER,                 /* would pass the size: nothing charged */
-    LR_QS_ERROR                 /* the store failed or timed out */
+    LR_QS_ERROR                 /* the store failed, timed out, or is
+                                 * given up for now */
 } lr_qs_result;
 
-typedef enum {
-    LR_STORE_SHM = 0,
-    LR_STORE_MEMCACHE,
-    LR_STORE_REDIS
-} lr_store_kind;
+struct lr_qstore_provider;
 
 /* LengthRequiredQuotaStore and LengthRequiredQuotaEntries (read from the
  * main server's only), and the budgets a virtual host's sections declare.
  */
 typedef struct lr_quota_srv {
     int store_set;
-    lr_store_kind kind;
+    const struct lr_qstore_provider *provider;  /* shm, memcache, redis */
+    void *store_conf;           /* the provider's own: servers, options */
     const char *spec;           /* as written, for the log */
-    apr_array_header_t *hosts;  /* "host:port" strings */
-    apr_interval_time_t timeout;
+    apr_interval_time_t timeout;    /* -1 unset */
     int fail_closed;
     int entries;                /* -1 unset */
     /* Every budget declared in this virtual host's sections, for the
@@ -81,7 +78,7 @@ typedef struct lr_quota_srv {
 
 /*
  * lr_quota_store.c: where the budgets are counted (shm, memcached, Redis),
- * behind one small interface.
+ * behind one small interface; what the request side calls.
  */
 
 /* One operation on one budget's window for one key value.  The window's
@@ -109,16 +106,30 @@ lr_qs_result lr_qstore_reserve(request_rec *r, lr_qop *ops, int nops,
 /* Gives back what the ops say, never below 0; a failure is logged. */
 void lr_qstore_refund(request_rec *r, lr_qop *ops, int nops);
 
-/* Startup: what the store can count, and its set-up per generation and
- * per child.
+/* fail=closed: a request the store cannot charge is refused. */
+int lr_qstore_fail_closed(void);
+
+/* Whether the store answers: 0 while the breaker holds it (or one of its
+ * servers) given up, 1 otherwise.
  */
-const char *lr_qstore_check(const lr_quota_srv *store, apr_off_t size);
+int lr_qstore_up(void);
+
+/* Configuration: the server's quota part (made on first use; the
+ * budgets are lr_quota_conf.c's, the store's fields lr_quota_store.c's),
+ * and the store in force (the main server's, or the default shm).
+ */
+lr_quota_srv *lr_qstore_srv_conf(server_rec *s, apr_pool_t *p);
+const lr_quota_srv *lr_qstore_main(server_rec *s);
+
+/* Startup: whether the store can count budget q (NULL, or why not), and
+ * its set-up per generation (used: some host declares a budget) and per
+ * child.
+ */
+const char *lr_qstore_check(const lr_quota_srv *store, const lr_quota *q,
+                            apr_pool_t *p);
 apr_status_t lr_qstore_init(apr_pool_t *pconf, server_rec *s,
                             const lr_quota_srv *store, int used);
 void lr_qstore_child_init(apr_pool_t *pchild, server_rec *s);
-
-/* fail=closed: a request the store cannot charge is refused. */
-int lr_qstore_fail_closed(void);
 
 #if defined(__GNUC__) && __GNUC__ >= 4
 #pragma GCC visibility pop

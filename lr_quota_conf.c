@@ -1,8 +1,9 @@
 /*
  * lr_quota_conf.c: the configuration of upload quotas: the
- * LengthRequiredQuota* directives, the merge of budgets across scopes, and
- * their checks and set-up at startup (lr_quota.c charges them per
- * request, lr_quota_store.c counts them).
+ * LengthRequiredQuota and LengthRequiredQuotaHeaders directives, the merge
+ * of budgets across scopes, and their checks and set-up at startup
+ * (lr_quota.c charges them per request, lr_quota_store.c has them counted
+ * and holds the store's directives).
  *
  * Copyright 2026 The mod_length_required authors
  *
@@ -20,7 +21,6 @@
 
 #include "lr_quota.h"
 #include "http_core.h"
-#include "util_mutex.h"
 
 #define LR_QUOTA_NAME_MAX   64
 #define LR_QUOTA_PERIOD_MAX (31 * 86400)
@@ -102,20 +102,6 @@ static lr_quota_dir *lr_quota_dir_get(cmd_parms *cmd, lr_dir_conf *conf)
         conf->quota->headers = -1;
     }
     return conf->quota;
-}
-
-static lr_quota_srv *lr_quota_srv_get(server_rec *s, apr_pool_t *p)
-{
-    lr_srv_conf *sconf = ap_get_module_config(s->module_config,
-                                              &length_required_module);
-
-    if (!sconf->quota) {
-        sconf->quota = apr_pcalloc(p, sizeof(*sconf->quota));
-        sconf->quota->entries = -1;
-        sconf->quota->timeout = -1;
-        sconf->quota->budgets = apr_array_make(p, 4, sizeof(lr_quota *));
-    }
-    return sconf->quota;
 }
 
 /* A budget's name: a word that also reads well in a store key. */
@@ -204,7 +190,7 @@ const char *lr_cmd_quota(cmd_parms *cmd, void *dconf, const char *args)
          */
         q->after_auth = ap_strstr_c(q->key_text, "REMOTE_USER") != NULL
                         || ap_strstr_c(q->key_text, "AUTH_TYPE") != NULL;
-        APR_ARRAY_PUSH(lr_quota_srv_get(cmd->server, cmd->pool)->budgets,
+        APR_ARRAY_PUSH(lr_qstore_srv_conf(cmd->server, cmd->pool)->budgets,
                        lr_quota *) = q;
     }
     qd = lr_quota_dir_get(cmd, dconf);
@@ -221,135 +207,9 @@ const char *lr_cmd_quota_headers(cmd_parms *cmd, void *dconf, int flag)
     return NULL;
 }
 
-const char *lr_cmd_quota_entries(cmd_parms *cmd, void *dconf,
-                                 const char *arg)
-{
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-    lr_quota_srv *qs;
-    apr_int64_t n;
-
-    if (err) {
-        return err;
-    }
-    qs = lr_quota_srv_get(cmd->server, cmd->pool);
-    if (!lr_parse_number(arg, 10000000, &n) || n < 1) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid number of "
-                            "entries; use a whole number from 1 to 10000000",
-                            cmd->cmd->name, arg);
-    }
-    qs->entries = (int)n;
-    return NULL;
-}
-
-/* LengthRequiredQuotaStore shm | memcache:host:port[,host:port...] |
- * redis:host:port [timeout=duration] [fail=open|closed]
- */
-const char *lr_cmd_quota_store(cmd_parms *cmd, void *dconf,
-                               const char *args)
-{
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-    const char *store, *word;
-    lr_quota_srv *qs;
-
-    if (err) {
-        return err;
-    }
-    qs = lr_quota_srv_get(cmd->server, cmd->pool);
-    store = ap_getword_conf(cmd->pool, &args);
-    qs->spec = store;
-    qs->hosts = apr_array_make(cmd->pool, 2, sizeof(const char *));
-    if (!strcasecmp(store, "shm")) {
-        qs->kind = LR_STORE_SHM;
-    }
-    else if (!strncasecmp(store, "memcache:", 9)
-             || !strncasecmp(store, "redis:", 6)) {
-        int redis = (store[0] == 'r' || store[0] == 'R');
-        char *list = apr_pstrdup(cmd->temp_pool, store + (redis ? 6 : 9));
-        char *last, *hp;
-
-        qs->kind = redis ? LR_STORE_REDIS : LR_STORE_MEMCACHE;
-        for (hp = apr_strtok(list, ",", &last); hp;
-             hp = apr_strtok(NULL, ",", &last)) {
-            char *host, *scope;
-            apr_port_t port = 0;
-
-            if (apr_parse_addr_port(&host, &scope, &port, hp, cmd->temp_pool)
-                != APR_SUCCESS || !host || !port || scope) {
-                return apr_psprintf(cmd->pool, "%s: '%s' in '%s' is not a "
-                                    "valid host:port", cmd->cmd->name, hp,
-                                    store);
-            }
-            APR_ARRAY_PUSH(qs->hosts, const char *) =
-                apr_psprintf(cmd->pool, "%s:%u", host, port);
-        }
-        if (qs->hosts->nelts == 0 || (redis && qs->hosts->nelts > 1)
-            || store[strlen(store) - 1] == ','
-            || ap_strstr_c(store, ",,") || ap_strchr_c(store, ':')[1] == ',') {
-            return apr_psprintf(cmd->pool, "%s: '%s' does not name %s",
-                                cmd->cmd->name, store,
-                                redis ? "one redis:host:port"
-                                      : "memcache:host:port[,host:port...]");
-        }
-    }
-    else {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a valid store; use "
-                            "shm, memcache:host:port[,host:port...] or "
-                            "redis:host:port", cmd->cmd->name, store);
-    }
-    while (*(word = ap_getword_conf(cmd->temp_pool, &args))) {
-        if (!strncasecmp(word, "timeout=", 8)) {
-            apr_interval_time_t t;
-
-            if (ap_timeout_parameter_parse(word + 8, &t, "ms") != APR_SUCCESS
-                || !apr_isdigit(word[8]) || t < 1000
-                || t > apr_time_from_sec(10)) {
-                return apr_psprintf(cmd->pool, "%s: '%s' is not a valid "
-                                    "timeout; use e.g. timeout=100ms or "
-                                    "timeout=1s, from 1ms to 10s",
-                                    cmd->cmd->name, word);
-            }
-            qs->timeout = t;
-        }
-        else if (!strcasecmp(word, "fail=open")) {
-            qs->fail_closed = 0;
-        }
-        else if (!strcasecmp(word, "fail=closed")) {
-            qs->fail_closed = 1;
-        }
-        else {
-            return apr_psprintf(cmd->pool, "%s: '%s' is not a valid option; "
-                                "use timeout=duration, fail=open or "
-                                "fail=closed", cmd->cmd->name, word);
-        }
-    }
-    qs->store_set = 1;
-    return NULL;
-}
-
 /*
  * Startup
  */
-
-int lr_quota_pre_config(apr_pool_t *pconf, apr_pool_t *plog,
-                        apr_pool_t *ptemp)
-{
-    /* The shm store's lock; operators may choose its mechanism with
-     * "Mutex ... length-required-quota".
-     */
-    return ap_mutex_register(pconf, "length-required-quota", NULL,
-                             APR_LOCK_DEFAULT, 0) == APR_SUCCESS
-           ? OK : HTTP_INTERNAL_SERVER_ERROR;
-}
-
-static const lr_quota_srv *lr_quota_main_store(server_rec *s)
-{
-    const lr_srv_conf *sconf = ap_get_module_config(s->module_config,
-                                                    &length_required_module);
-    static const lr_quota_srv dflt = {0, LR_STORE_SHM, "shm", NULL, -1, 0,
-                                      -1, NULL};
-
-    return (sconf->quota && sconf->quota->store_set) ? sconf->quota : &dflt;
-}
 
 /* check_config runs under "apachectl -t" too: every budget must fit what
  * the store can count.
@@ -357,7 +217,7 @@ static const lr_quota_srv *lr_quota_main_store(server_rec *s)
 int lr_quota_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                           apr_pool_t *ptemp, server_rec *s)
 {
-    const lr_quota_srv *store = lr_quota_main_store(s);
+    const lr_quota_srv *store = lr_qstore_main(s);
     server_rec *vs;
     int i;
 
@@ -371,13 +231,12 @@ int lr_quota_check_config(apr_pool_t *pconf, apr_pool_t *plog,
         for (i = 0; i < sconf->quota->budgets->nelts; i++) {
             const lr_quota *q = APR_ARRAY_IDX(sconf->quota->budgets, i,
                                               const lr_quota *);
-            const char *why = lr_qstore_check(store, q->size);
+            const char *why = lr_qstore_check(store, q, ptemp);
 
             if (why) {
                 ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, vs,
-                             "LR00040: LengthRequiredQuota %s: size %"
-                             APR_OFF_T_FMT " is more than %s",
-                             q->name, q->size, why);
+                             "LR00040: LengthRequiredQuota %s: %s",
+                             q->name, why);
                 return HTTP_INTERNAL_SERVER_ERROR;
             }
         }
@@ -397,7 +256,7 @@ int lr_quota_post_config(apr_pool_t *pconf, server_rec *s)
             used = 1;
         }
     }
-    return lr_qstore_init(pconf, s, lr_quota_main_store(s), used)
+    return lr_qstore_init(pconf, s, lr_qstore_main(s), used)
            == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
 }
 

@@ -37,7 +37,8 @@ static const char *const lr_counter_key[LR_C_COUNT] = {
     "LengthRequiredBufferedToFile",
     "LengthRequiredRefusedQuota",
     "LengthRequiredQuotaStoreErrors",
-    "LengthRequiredRefusedUploadMax"
+    "LengthRequiredRefusedUploadMax",
+    "LengthRequiredQuotaStoreGivenUp"
 };
 
 static const char *const lr_counter_label[LR_C_COUNT] = {
@@ -45,7 +46,8 @@ static const char *const lr_counter_label[LR_C_COUNT] = {
     "413 streamed", "Would refuse (LogOnly)", "Strict framing",
     "Streamed body cut, handler answered", "Buffered",
     "Buffered to a file", "429 quota", "Quota store errors",
-    "Upload max (413, 400)"
+    "Upload max (413, 400)",
+    "Quota store given up"
 };
 
 /* One virtual host's counters, found again by its key after a graceful

@@ -41,6 +41,7 @@ typedef enum {
     LR_C_QUOTA,                 /* 429: an upload budget was spent */
     LR_C_QUOTA_STORE,           /* the quota store failed or timed out */
     LR_C_UPLOAD_MAX,            /* a resumable upload refused (413, 400) */
+    LR_C_QUOTA_GIVEN_UP,        /* ... and was given up by the breaker */
     LR_C_COUNT
 } lr_counter_e;
 

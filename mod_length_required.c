@@ -28,8 +28,9 @@
  *   lr_strict.c             LengthRequiredStrict: request-framing ambiguities
  *   lr_buffer.c             LengthRequiredChunked Buffer
  *   lr_quota_conf.c,        upload quotas: their directives, the charge per
- *   lr_quota.c,             request, and the stores that count them
- *   lr_quota_store.c
+ *   lr_quota.c,             request, the store interface and its
+ *   lr_quota_store.c,       directives, and the stores that count them
+ *   lr_qstore_*.c           (shm, memcached, Redis, and their breaker)
  *   lr_errbody.c            JSON error bodies (LengthRequiredErrorFormat)
  *   lr_metrics.c            the counters for Prometheus (a handler)
  *   lr_policy.c             the policy of a scope, which the features judge
@@ -394,10 +395,10 @@ static const command_rec lr_cmds[] = {
                   RSRC_CONF,
                   "Directory for the temporary files of buffered bodies "
                   "(default APR's temporary directory)"),
-    /* Upload quotas (lr_quota.c).  Budgets are the operator's: server
-     * config, vhost and sections (ACCESS_CONF), never .htaccess; the
-     * store and the table size are one per server (GLOBAL_ONLY checked
-     * in the handlers).
+    /* Upload quotas (lr_quota_conf.c, lr_quota_store.c).  Budgets are
+     * the operator's: server config, vhost and sections (ACCESS_CONF),
+     * never .htaccess; the store and the table size are one per server
+     * (GLOBAL_ONLY checked in the handlers).
      */
     AP_INIT_RAW_ARGS("LengthRequiredQuota", lr_cmd_quota, NULL,
                      RSRC_CONF | ACCESS_CONF,
@@ -411,7 +412,7 @@ static const command_rec lr_cmds[] = {
     AP_INIT_RAW_ARGS("LengthRequiredQuotaStore", lr_cmd_quota_store, NULL,
                      RSRC_CONF,
                      "shm | memcache:host:port[,host:port...] | "
-                     "redis:host:port [timeout=duration] [fail=open|closed]"),
+                     "redis:host:port [timeout=N(ms|s)] [fail=open|closed]"),
     AP_INIT_TAKE1("LengthRequiredQuotaEntries", lr_cmd_quota_entries, NULL,
                   RSRC_CONF,
                   "Keys the shm quota store holds at once (default 10000)"),
@@ -598,12 +599,10 @@ static void lr_register_hooks(apr_pool_t *p)
     ap_hook_post_config(lr_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_pre_mpm(lr_stats_pre_mpm, NULL, NULL, APR_HOOK_MIDDLE);
 
-    /* Upload quotas: the shm store's mutex is registered before the
-     * configuration is read (so "Mutex" can name it); check_config runs
-     * under "apachectl -t" too and refuses budgets the store cannot
-     * count; child_init reopens the mutex and connects the stores.
+    /* Upload quotas: check_config runs under "apachectl -t" too and
+     * refuses budgets the store cannot count; child_init makes the
+     * stores' clients (the shm table and its lock need nothing per child).
      */
-    ap_hook_pre_config(lr_quota_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(lr_quota_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(lr_quota_child_init, NULL, NULL, APR_HOOK_MIDDLE);
 

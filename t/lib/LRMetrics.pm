@@ -35,6 +35,7 @@ our %SERIES_OF_KEY = (
     LengthRequiredRefusedQuota         => ['length_required_refused_total', 'quota'],
     LengthRequiredQuotaStoreErrors     => ['length_required_quota_store_errors_total'],
     LengthRequiredRefusedUploadMax     => ['length_required_refused_total', 'upload_max'],
+    LengthRequiredQuotaStoreGivenUp    => ['length_required_quota_store_given_up_total'],
 );
 
 # The series name of ?auto key $key for host $vhost, or undef for a key
@@ -143,7 +144,7 @@ my %ADDS = (
 # length_required_refused_total.
 our @FAMILIES = qw(judged_total would_refuse_total stream_cut_total
                    buffered_total buffered_to_file_total
-                   quota_store_errors_total);
+                   quota_store_errors_total quota_store_given_up_total);
 our @REASONS = qw(missing_length chunked too_large stream_too_large strict
                   quota upload_max);
 

@@ -1,7 +1,9 @@
 # Bad quota configuration is refused by "apache2 -t": every bad budget
 # name, size, period and key expression, every bad store address and
-# option, each naming the directive and the bad value; the directives that
-# are server-wide are refused elsewhere; good values pass.
+# option (a timeout without its unit among them), each naming the
+# directive and the bad value; the directives that are server-wide are
+# refused elsewhere; budgets a store cannot count stop the start; good
+# values pass.
 use strict;
 use warnings FATAL => 'all';
 
@@ -20,6 +22,7 @@ my $STORE = qr/shm, memcache:host:port.*redis:host:port/;
 my $HOSTPORT = qr/host:port/;
 my $OPTION = qr/timeout=.*fail=open.*fail=closed/;
 my $TIMEOUT = qr/1ms to 10s/;
+my $UNIT = qr/has no unit.*\bms or s\b.*timeout=\d+ms.*1ms to 10s/;
 my $ENTRIES = qr/1 to 10000000/;
 
 # [where (loc: a <Location>, top: the server config), directive,
@@ -76,6 +79,18 @@ my @bad = (
      $TIMEOUT],
     [top => LengthRequiredQuotaStore => 'shm timeout=-5ms', 'timeout=-5ms',
      $TIMEOUT],
+    [top => LengthRequiredQuotaStore => 'shm timeout=1.5s', 'timeout=1.5s',
+     $TIMEOUT],
+    [top => LengthRequiredQuotaStore => 'shm timeout=100x', 'timeout=100x',
+     $TIMEOUT],
+    # A bare number: seconds to mod_proxy, milliseconds to earlier versions
+    # of this module; neither is guessed.
+    [top => LengthRequiredQuotaStore => 'shm timeout=1', 'timeout=1', $UNIT],
+    [top => LengthRequiredQuotaStore => 'redis:127.0.0.1:1 timeout=200',
+     'timeout=200', $UNIT],
+    [top => LengthRequiredQuotaStore => 'shm:127.0.0.1:1', 'shm:127.0.0.1:1',
+     $STORE],
+    [top => LengthRequiredQuotaStore => 'redis', 'redis', $STORE],
     [top => LengthRequiredQuotaStore => 'shm fail=maybe', 'fail=maybe',
      $OPTION],
     [top => LengthRequiredQuotaStore => 'shm retries=3', 'retries=3',
@@ -115,12 +130,14 @@ my @good = (
     [top => LengthRequiredQuotaStore => 'shm'],
     [top => LengthRequiredQuotaStore => 'memcache:127.0.0.1:14999,localhost:14998 timeout=250ms fail=closed'],
     [top => LengthRequiredQuotaStore => 'redis:127.0.0.1:14997 timeout=1s fail=open'],
+    [top => LengthRequiredQuotaStore => 'shm timeout=10s'],
+    [top => LengthRequiredQuotaStore => 'MemCache:[::1]:14999 timeout=1ms'],
     [top => LengthRequiredQuotaEntries => '1'],
 );
 
 my $bad_checks = 0;
 $bad_checks += 3 + grep { defined } @$_[3, 4] for @bad;
-plan tests => $bad_checks + 4 * @misplaced + 2 * @good + 4;
+plan tests => $bad_checks + 4 * @misplaced + 2 * @good + 8;
 
 sub wrap {
     my ($where, $line) = @_;
@@ -148,20 +165,41 @@ for my $g (@good) {
     ok t_cmp($r->{out}, qr/Syntax OK/, 'and says Syntax OK');
 }
 
-# memcached counts in 32 bits: a budget it cannot hold stops the start
-# (check_config runs under -t too), naming the budget and its size.
+# What a store cannot count stops the start (check_config runs under -t
+# too), naming the budget and why.  memcached counts in 64 bits now: a 3T
+# budget passes; but it reads an expiry over 30 days as a date, so a
+# longer window is refused.  Redis scripts count in doubles: exact to 8P.
 my $r = syntax_check(join "\n",
     'LengthRequiredQuotaStore memcache:127.0.0.1:14999',
     '<Location "/x">', '    LengthRequiredQuota huge 3T 1d', '</Location>');
+ok t_cmp($r->{rc}, 0, 'a 3T budget with a memcache store passes'
+         . ($r->{rc} ? ": $r->{out}" : ''));
+$r = syntax_check(join "\n",
+    'LengthRequiredQuotaStore memcache:127.0.0.1:14999',
+    '<Location "/x">', '    LengthRequiredQuota long 1G 31d', '</Location>');
 ok t_cmp($r->{rc} != 0, 1,
-         'a 3T budget with a memcache store fails apache2 -t');
-ok t_cmp($r->{out}, qr/LengthRequiredQuota huge: size 3298534883328\b.*memcache/,
-         'naming the directive, the budget, its size and the store');
+         'a 31-day window with a memcache store fails apache2 -t');
+ok t_cmp($r->{out}, qr/LR00040: LengthRequiredQuota long: period 2678400 s .*30 days.*memcache/,
+         'naming the budget, its period, the limit and the store');
+$r = syntax_check(join "\n",
+    'LengthRequiredQuotaStore memcache:127.0.0.1:14999',
+    '<Location "/x">', '    LengthRequiredQuota month 1G 30d', '</Location>');
+ok t_cmp($r->{rc}, 0, 'a 30-day window with memcache passes'
+         . ($r->{rc} ? ": $r->{out}" : ''));
 $r = syntax_check(join "\n",
     'LengthRequiredQuotaStore redis:127.0.0.1:14999',
-    '<Location "/x">', '    LengthRequiredQuota huge 3T 1d', '</Location>');
-ok t_cmp($r->{rc}, 0, 'the same budget with Redis (64-bit) passes'
+    '<Location "/x">', '    LengthRequiredQuota vast 8193T 1d', '</Location>');
+ok t_cmp($r->{out}, qr/LR00040: LengthRequiredQuota vast: size 9008298766368768 .*Redis/,
+         'a budget over 8P with Redis fails, naming it');
+$r = syntax_check(join "\n",
+    'LengthRequiredQuotaStore redis:127.0.0.1:14999',
+    '<Location "/x">', '    LengthRequiredQuota huge 8192T 31d', '</Location>');
+ok t_cmp($r->{rc}, 0, 'an 8P budget of 31 days with Redis passes'
          . ($r->{rc} ? ": $r->{out}" : ''));
+# The shm table's lock lives in the table: there is no mutex to name.
+$r = syntax_check('Mutex length-required-quota default');
+ok t_cmp($r->{out}, qr/Invalid Mutex argument length-required-quota/,
+         'httpd refuses a Mutex line for the quota table, which has none');
 
 # Every per-directory section takes a budget.
 $r = syntax_check(join "\n",

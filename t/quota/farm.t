@@ -2,8 +2,10 @@
 # then a Redis, started here on free loopback ports as the test user.
 # Concurrent uploads spread over both servers admit exactly the budget;
 # with the store gone, the fail=open server passes and the fail=closed one
-# answers 503, at once, with one error-log line and a counter that moves;
-# with the store back, budgets are enforced again without a restart.
+# answers 503, at once, with one error-log line and a counter that moves,
+# and after three errors in a row the store is given up (one more line);
+# with the store back, the next probe finds it and budgets are enforced
+# again without a restart.
 use strict;
 use warnings FATAL => 'all';
 
@@ -21,7 +23,7 @@ use LRServer qw(start_daemon stop_daemon);
 # The store of each kind, the daemon that serves it.
 my %daemon = (memcache => 'memcached', redis => 'redis-server');
 my @order = qw(memcache redis);
-my $per_store = 21;
+my $per_store = 24;
 plan tests => $per_store * @order + 3,    # + redis's expiry and hung-store checks
     need { map { ("$_ (package $_)" => have_program($_)) } values %daemon };
 
@@ -136,10 +138,17 @@ for my $kind (@order) {
              "$kind: and one on the second");
     ok t_cmp(lines_in("$dir_closed/error_log", qr/LR00044: .*\Q$spec\E.*fail=closed/), 1,
              "$kind: naming the store and what requests get");
+    ok t_cmp(lines_in("$dir_closed/error_log",
+                      qr/LR00050: quota store \Q$spec\E given up after 3 errors/), 1,
+             "$kind: after three errors in a row the store is given up, one "
+             . "line");
+    my $down_at = time;
 
-    # It comes back, empty, on the same port: budgets are enforced again,
-    # no restart.
+    # It comes back, empty, on the same port: once the breaker's back-off
+    # (1 s) has passed, the next request asks it, and budgets are enforced
+    # again, no restart.
     $daemon = store($daemon{$kind}, $daemon->{port});
+    sleep 1.2 - (time - $down_at) if time - $down_at < 1.2;
     # Stale pooled connections are dropped and tried again on a new one,
     # so the very first request after the restart is charged.
     my $t3 = "$t-3";
@@ -155,6 +164,12 @@ for my $kind (@order) {
              "$kind: no more store errors once it is back");
     ok t_cmp(upload($open, '/up/i', 1, headers => ["X-Tenant: $t3"])->{status},
              429, "$kind: and the budget is spent");
+    ok t_cmp(lines_in("$dir_open/error_log",
+                      qr/LR00051: quota store \Q$spec\E answers again/), 1,
+             "$kind: one line says the store is back (first server)");
+    ok t_cmp(lines_in("$dir_closed/error_log",
+                      qr/LR00051: quota store \Q$spec\E answers again/), 1,
+             "$kind: and on the second");
 
     if ($kind eq 'redis') {
         # A store that hangs (stopped, not gone): the 200 ms timeout holds.

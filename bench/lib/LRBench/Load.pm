@@ -22,9 +22,10 @@ sub url_of       { return LRBench::url_of(@_) }
 # Load generators.  A cell says what to send: tool (wrk, ab, h2load), inst,
 # path, and optionally method, headers, lua (wrk script in bench/lua/),
 # body (ab: POST this file), keepalive (ab -k), refused (a 4xx is the
-# expected answer), connections, threads, streams, timeout.  load($cell,
-# secs => S) or load($cell, n => N) returns { rps, total, bad, errors, out }:
-# bad counts answers of the wrong class, errors socket errors.  load_start
+# expected answer), connections, threads, streams, timeout, latency (wrk:
+# its latency distribution).  load($cell, secs => S) or load($cell, n => N)
+# returns { rps, total, bad, errors, out }, and with latency p50 and p99 in
+# milliseconds: bad counts answers of the wrong class, errors socket errors.  load_start
 # and load_end do the same in two halves, for a script that acts on the
 # server while the load runs.
 # ---------------------------------------------------------------------------
@@ -37,6 +38,7 @@ sub load_start {
         @cmd = ('wrk', '-t', $c->{threads} // $OPT{threads}, '-c', $conns,
                 '-d', "$a{secs}s", '--timeout', ($c->{timeout} // 5) . 's');
         push @cmd, '-s', "$LRBench::BENCH/lua/$c->{lua}" if $c->{lua};
+        push @cmd, '--latency' if $c->{latency};
     }
     elsif ($c->{tool} eq 'ab') {
         # -t implies -n 50000; the -n after it lifts that ceiling.
@@ -72,6 +74,11 @@ sub load_end {
         $r{non2xx} = $1 if $out =~ /Non-2xx or 3xx responses:\s+(\d+)/;
         $r{errors} = $1 + $2 + $3 + $4 if $out =~
             /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/;
+        my %unit = (us => 0.001, ms => 1, s => 1000);
+        for my $p (50, 99) {
+            $r{"p$p"} = $1 * $unit{$2}
+                if $out =~ /^\s+$p%\s+([\d.]+)(us|ms|s)\s*$/m;
+        }
     }
     elsif ($c->{tool} eq 'ab') {
         $r{rps} = $1 if $out =~ /Requests per second:\s+([\d.]+)/;
