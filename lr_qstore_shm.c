@@ -54,7 +54,7 @@ typedef struct {
 } lr_qtable;
 
 #define LR_SHM_LAYOUT \
-    ((apr_uint32_t)(0x4c515400u | (sizeof(lr_qentry) & 0xff)))
+    ((apr_uint32_t)(0x4c515500u | (sizeof(lr_qentry) & 0xff)))
 
 /* Set in post_config (the parent, before forking), read afterwards; the
  * table is shared memory.
@@ -64,9 +64,13 @@ static const lr_quota_srv *lr_shm_store;
 static apr_uint32_t lr_shm_last_log;    /* of this process's own lines */
 
 /*
- * The keyed placement: SipHash-2-4 (Aumasson and Bernstein, "SipHash: a
- * fast short-input PRF", 2012), written from the paper.  Without the key a
- * client cannot choose key values that land on another key's slots.
+ * The keyed placement: SipHash-1-3 (Aumasson and Bernstein, "SipHash: a
+ * fast short-input PRF", 2012, with one compression and three
+ * finalization rounds, the variant hash tables use where 2-4's margin is
+ * more than flooding needs), written from the paper.  Without the key a
+ * client cannot choose key values that land on another key's slots.  (The
+ * layout number above names the hash too: a table made with another one
+ * is not taken over at a graceful restart.)
  */
 
 #define LR_ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
@@ -102,7 +106,6 @@ static apr_uint64_t lr_siphash(const apr_uint64_t k[2], const void *data,
         m = lr_le64(in);
         v3 ^= m;
         LR_SIPROUND(v0, v1, v2, v3);
-        LR_SIPROUND(v0, v1, v2, v3);
         v0 ^= m;
     }
     /* The last 0 to 7 bytes, with the length's low byte on top. */
@@ -112,10 +115,8 @@ static apr_uint64_t lr_siphash(const apr_uint64_t k[2], const void *data,
     }
     v3 ^= m;
     LR_SIPROUND(v0, v1, v2, v3);
-    LR_SIPROUND(v0, v1, v2, v3);
     v0 ^= m;
     v2 ^= 0xff;
-    LR_SIPROUND(v0, v1, v2, v3);
     LR_SIPROUND(v0, v1, v2, v3);
     LR_SIPROUND(v0, v1, v2, v3);
     LR_SIPROUND(v0, v1, v2, v3);
@@ -230,7 +231,7 @@ static lr_qs_result lr_shm_reserve(request_rec *r, lr_qop *ops, int nops,
                                    int *over)
 {
     lr_qtable *t = lr_shm;
-    apr_int64_t now = apr_time_sec(apr_time_now());
+    apr_int64_t now = ops[0].now;
     lr_qentry *stack[8], **done = stack, *e, *room;
     lr_qs_result res = LR_QS_OK;
     apr_status_t rv;
@@ -297,7 +298,7 @@ static lr_qs_result lr_shm_reserve(request_rec *r, lr_qop *ops, int nops,
 static void lr_shm_refund(request_rec *r, lr_qop *ops, int nops)
 {
     lr_qtable *t = lr_shm;
-    apr_int64_t now = apr_time_sec(apr_time_now());
+    apr_int64_t now = ops[0].now;
     lr_qentry *e, *room;
     int i;
 

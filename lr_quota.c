@@ -25,11 +25,14 @@
 #include "http_protocol.h"
 #include "http_request.h"
 
-/* One budget's charge to one window. */
-typedef struct {
+/* One budget's charge to one window; a budget's windows are a list,
+ * newest first (most uploads see one).
+ */
+typedef struct lr_quota_window {
     apr_int64_t window;         /* now / period, when it was charged */
     const char *store_key;
     apr_off_t charged;
+    struct lr_quota_window *older;
 } lr_quota_window;
 
 /* One budget charged for a request body: what it charged to each window
@@ -42,7 +45,7 @@ typedef struct {
     lr_mode_e mode;             /* of the scope that charged it */
     apr_off_t reserved;         /* charged in all */
     apr_off_t base;             /* arrived bytes when it began */
-    apr_array_header_t *windows;    /* lr_quota_window, oldest first */
+    lr_quota_window *windows;   /* newest first, or NULL */
 } lr_quota_budget;
 
 /* What the quotas did to one request body, in the body's state that the
@@ -58,6 +61,8 @@ typedef struct lr_quota_req {
     apr_off_t base;             /* body->seen when it was armed */
     apr_off_t arrived;          /* arrived whole before (buffered) */
     apr_array_header_t *budgets;    /* lr_quota_budget */
+    apr_array_header_t budgets_hdr; /* budgets' header, and room for the */
+    lr_quota_budget budgets_room[2];    /* first two without an allocation */
     apr_array_header_t *late;   /* const lr_quota *, keyed on the user:
                                  * charged in fixups */
     lr_mode_e late_mode;
@@ -89,7 +94,8 @@ static char *lr_quota_digits(char *end, apr_uint64_t v)
 }
 
 /* A key value used as it is in a store key: short, and only characters
- * every store takes in a key (an address, a user or host name).
+ * every store takes in a key (an address, a user or host name).  ASCII
+ * by hand: the locale's classes are a call a character.
  */
 #define LR_QUOTA_RAW_MAX    48
 static int lr_quota_raw_ok(const char *v, apr_size_t *len)
@@ -97,7 +103,11 @@ static int lr_quota_raw_ok(const char *v, apr_size_t *len)
     const char *p;
 
     for (p = v; *p; p++) {
-        if (!apr_isalnum(*p) && !strchr(".-_:@/", *p)) {
+        char c = *p;
+
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+              || (c >= 'A' && c <= 'Z') || c == '.' || c == '-' || c == '_'
+              || c == ':' || c == '@' || c == '/')) {
             return 0;
         }
     }
@@ -109,20 +119,18 @@ static int lr_quota_raw_ok(const char *v, apr_size_t *len)
  * "lrq:NAME:PERIOD:WINDOW:vVALUE" for a short plain value, and
  * "lrq:NAME:PERIOD:WINDOW:hSHA1HEX" for any other (spaces, control bytes,
  * long strings), so that every value gives a short key every store
- * accepts, and the two forms never meet.  Built by hand: this is on the
- * path of every charged request.
+ * accepts, and the two forms never meet.  Built by hand from the budget's
+ * prefix: this is on the path of every charged request.
  */
 static const char *lr_quota_store_key(request_rec *r, const lr_quota *q,
                                       apr_int64_t window, const char *value)
 {
-    char nums[48], *end = nums + sizeof(nums), *w, *p;
+    char nums[24], *end = nums + sizeof(nums), *w, *p;
     char hex[2 * APR_SHA1_DIGESTSIZE + 1];
-    apr_size_t vlen, nlen = strlen(q->name), numlen;
+    apr_size_t vlen, numlen;
     char *key;
 
     w = lr_quota_digits(end, (apr_uint64_t)window);
-    *--w = ':';
-    w = lr_quota_digits(w, (apr_uint64_t)q->period);
     numlen = end - w;
     if (!lr_quota_raw_ok(value, &vlen)) {
         unsigned char digest[APR_SHA1_DIGESTSIZE];
@@ -136,13 +144,10 @@ static const char *lr_quota_store_key(request_rec *r, const lr_quota *q,
         value = hex;
         vlen = 2 * APR_SHA1_DIGESTSIZE;
     }
-    /* "lrq:" name ":" numbers ":" form value NUL */
-    key = p = apr_palloc(r->pool, 4 + nlen + 1 + numlen + 2 + vlen + 1);
-    memcpy(p, "lrq:", 4);
-    p += 4;
-    memcpy(p, q->name, nlen);
-    p += nlen;
-    *p++ = ':';
+    /* prefix, window ":" form value NUL */
+    key = p = apr_palloc(r->pool, q->key_prefix_len + numlen + 2 + vlen + 1);
+    memcpy(p, q->key_prefix, q->key_prefix_len);
+    p += q->key_prefix_len;
     memcpy(p, w, numlen);
     p += numlen;
     *p++ = ':';
@@ -172,11 +177,19 @@ static apr_int64_t lr_quota_ttl(const lr_quota *q, apr_int64_t secs)
 static void lr_quota_undo(lr_quota_state *st, apr_off_t keep)
 {
     apr_int64_t secs = apr_time_sec(apr_time_now());
+    lr_quota_window *w;
     lr_qop *ops;
-    int i, j, n = 0, count = 0;
+    int i, n = 0, count = 0;
 
     for (i = 0; i < st->budgets->nelts; i++) {
-        count += APR_ARRAY_IDX(st->budgets, i, lr_quota_budget).windows->nelts;
+        lr_quota_budget *b = &APR_ARRAY_IDX(st->budgets, i, lr_quota_budget);
+        apr_off_t kept = keep - b->base;
+
+        if (b->reserved > (kept > 0 ? kept : 0)) {
+            for (w = b->windows; w; w = w->older) {
+                count++;
+            }
+        }
     }
     if (!count) {
         return;
@@ -187,9 +200,7 @@ static void lr_quota_undo(lr_quota_state *st, apr_off_t keep)
         apr_off_t kept = keep - b->base;
         apr_off_t back = b->reserved - (kept > 0 ? kept : 0);
 
-        for (j = b->windows->nelts - 1; j >= 0 && back > 0; j--) {
-            lr_quota_window *w = &APR_ARRAY_IDX(b->windows, j,
-                                                lr_quota_window);
+        for (w = b->windows; w && back > 0; w = w->older) {
             apr_off_t n_back = (back < w->charged) ? back : w->charged;
 
             if (n_back <= 0) {
@@ -199,6 +210,7 @@ static void lr_quota_undo(lr_quota_state *st, apr_off_t keep)
             ops[n].n = n_back;
             ops[n].size = b->q->size;
             ops[n].ttl = lr_quota_ttl(b->q, secs);
+            ops[n].now = secs;
             n++;
             w->charged -= n_back;
             b->reserved -= n_back;
@@ -329,40 +341,60 @@ static lr_quota_window *lr_quota_window_for(request_rec *r,
     apr_int64_t window = secs / b->q->period;
     lr_quota_window *w;
 
-    if (b->windows->nelts) {
-        w = &APR_ARRAY_IDX(b->windows, b->windows->nelts - 1,
-                           lr_quota_window);
-        if (w->window == window) {
-            return w;
-        }
+    if (b->windows && b->windows->window == window) {
+        return b->windows;
     }
-    w = apr_array_push(b->windows);
+    w = apr_palloc(r->pool, sizeof(*w));
     w->window = window;
     w->store_key = lr_quota_store_key(r, b->q, window, b->value);
     w->charged = 0;
+    w->older = b->windows;
+    b->windows = w;
     return w;
 }
 
 /* Charges the budgets in qs (const lr_quota *) with the declared length,
- * in one trip to the store; a budget whose key is empty or fails is not
- * charged.  Under LogOnly a budget that would be passed is reported and
- * left uncharged, the others charged as they would be.  DECLINED, or the
+ * in one trip to the store: those not charged for the request already;
+ * in the scope's own phase (late 0) those keyed on the user are left for
+ * fixups (late 1).  A budget whose key is empty or fails is not charged.
+ * Under LogOnly a budget that would be passed is reported and left
+ * uncharged, the others charged as they would be.  DECLINED, or the
  * status to refuse with.
  */
+#define LR_QUOTA_SMALL 4
 static int lr_quota_apply(request_rec *r, lr_quota_state *st,
-                          const apr_array_header_t *qs, lr_mode_e mode)
+                          const apr_array_header_t *qs, lr_mode_e mode,
+                          int late)
 {
     apr_int64_t secs = apr_time_sec(apr_time_now());
-    lr_quota_budget *pending;
-    lr_qop *ops;
+    lr_quota_budget pending_small[LR_QUOTA_SMALL], *pending = pending_small;
+    lr_qop ops_small[LR_QUOTA_SMALL], *ops = ops_small;
     int i, n = 0, over;
 
-    pending = apr_palloc(r->pool, qs->nelts * sizeof(*pending));
-    ops = apr_palloc(r->pool, qs->nelts * sizeof(*ops));
+    if (qs->nelts > LR_QUOTA_SMALL) {
+        pending = apr_palloc(r->pool, qs->nelts * sizeof(*pending));
+        ops = apr_palloc(r->pool, qs->nelts * sizeof(*ops));
+    }
     for (i = 0; i < qs->nelts; i++) {
         const lr_quota *q = APR_ARRAY_IDX(qs, i, const lr_quota *);
-        const char *err = NULL, *value = ap_expr_str_exec(r, q->key, &err);
+        const char *err = NULL, *value;
 
+        if (!late) {
+            if (lr_quota_charged(st, q)) {
+                continue;
+            }
+            if (q->after_auth && !st->armed) {
+                if (!st->late) {
+                    st->late = apr_array_make(r->pool, 1,
+                                              sizeof(lr_quota *));
+                }
+                APR_ARRAY_PUSH(st->late, const lr_quota *) = q;
+                st->late_mode = mode;
+                continue;
+            }
+        }
+        value = q->key_is_addr ? r->useragent_ip
+                               : ap_expr_str_exec(r, q->key, &err);
         if (err) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "LR00041: "
                           "LengthRequiredQuota %s: key '%s' failed: %s; "
@@ -393,8 +425,7 @@ static int lr_quota_apply(request_rec *r, lr_quota_state *st,
         pending[n].mode = mode;
         pending[n].reserved = 0;
         pending[n].base = lr_quota_arrived(st);
-        pending[n].windows = apr_array_make(r->pool, 1,
-                                            sizeof(lr_quota_window));
+        pending[n].windows = NULL;
         n++;
     }
     if (st->streamed) {
@@ -412,6 +443,7 @@ static int lr_quota_apply(request_rec *r, lr_quota_state *st,
             ops[i].n = st->declared;
             ops[i].size = pending[i].q->size;
             ops[i].ttl = lr_quota_ttl(pending[i].q, secs);
+            ops[i].now = secs;
             ops[i].used = 0;
         }
         if (!n) {
@@ -424,8 +456,7 @@ static int lr_quota_apply(request_rec *r, lr_quota_state *st,
             if (pending[over].mode != LR_MODE_LOGONLY) {
                 lr_quota_undo(st, 0);
                 return lr_quota_spent(r, st, pending[over].q,
-                                      ops[over].used,
-                                      lr_quota_ttl(pending[over].q, secs),
+                                      ops[over].used, ops[over].ttl,
                                       st->declared);
             }
             /* Not charged, as a refusal would not be; the others are. */
@@ -439,7 +470,7 @@ static int lr_quota_apply(request_rec *r, lr_quota_state *st,
                           pending[over].q->size - ops[over].used,
                           st->declared);
             lr_quota_least(st, pending[over].q, ops[over].used,
-                           lr_quota_ttl(pending[over].q, secs));
+                           ops[over].ttl);
             pending[over] = pending[--n];
             continue;
         default:
@@ -448,13 +479,11 @@ static int lr_quota_apply(request_rec *r, lr_quota_state *st,
         break;
     }
     for (i = 0; i < n; i++) {
-        lr_quota_window *w = &APR_ARRAY_IDX(pending[i].windows, 0,
-                                            lr_quota_window);
+        lr_quota_window *w = pending[i].windows;
 
         w->charged = st->declared;
         pending[i].reserved = st->declared;
-        lr_quota_least(st, pending[i].q, ops[i].used,
-                       lr_quota_ttl(pending[i].q, secs));
+        lr_quota_least(st, pending[i].q, ops[i].used, ops[i].ttl);
         *(lr_quota_budget *)apr_array_push(st->budgets) = pending[i];
     }
     return DECLINED;
@@ -469,13 +498,27 @@ static lr_quota_state *lr_quota_state_get(request_rec *r, apr_off_t declared)
     if (st) {
         return st;
     }
-    st = apr_pcalloc(r->pool, sizeof(*st));
+    st = apr_palloc(r->pool, sizeof(*st));
     st->r = r;
     st->body = body;
+    st->armed = 0;
+    st->base = 0;
+    st->arrived = 0;
+    st->late = NULL;
+    st->late_mode = LR_MODE_UNSET;
+    st->least = NULL;
+    st->least_left = 0;
+    st->least_reset = 0;
     /* -1: no declared length (chunked, or h2 without content-length). */
     st->streamed = (declared < 0);
     st->declared = st->streamed ? 0 : declared;
-    st->budgets = apr_array_make(r->pool, 2, sizeof(lr_quota_budget));
+    /* An array apr_array_push() grows out of the state when it must. */
+    st->budgets = &st->budgets_hdr;
+    st->budgets->pool = r->pool;
+    st->budgets->elt_size = sizeof(lr_quota_budget);
+    st->budgets->nelts = 0;
+    st->budgets->nalloc = 2;
+    st->budgets->elts = (char *)st->budgets_room;
     st->headers = -1;
     body->quota = st;
     apr_pool_cleanup_register(r->pool, st, lr_quota_end,
@@ -491,9 +534,8 @@ static lr_quota_state *lr_quota_state_get(request_rec *r, apr_off_t declared)
 int lr_quota_charge(request_rec *r, const lr_quota_dir *qd, lr_mode_e mode,
                     apr_off_t declared)
 {
-    apr_array_header_t *now;
     lr_quota_state *st;
-    int i, rv;
+    int rv;
 
     if (!qd->quotas || !qd->quotas->nelts || declared == 0) {
         return DECLINED;
@@ -505,24 +547,7 @@ int lr_quota_charge(request_rec *r, const lr_quota_dir *qd, lr_mode_e mode,
     if (qd->headers != -1) {
         st->headers = qd->headers;
     }
-    now = apr_array_make(r->pool, qd->quotas->nelts, sizeof(lr_quota *));
-    for (i = 0; i < qd->quotas->nelts; i++) {
-        const lr_quota *q = APR_ARRAY_IDX(qd->quotas, i, const lr_quota *);
-
-        if (lr_quota_charged(st, q)) {
-            continue;
-        }
-        if (q->after_auth && !st->armed) {
-            if (!st->late) {
-                st->late = apr_array_make(r->pool, 1, sizeof(lr_quota *));
-            }
-            APR_ARRAY_PUSH(st->late, const lr_quota *) = q;
-            st->late_mode = mode;
-            continue;
-        }
-        APR_ARRAY_PUSH(now, const lr_quota *) = q;
-    }
-    rv = now->nelts ? lr_quota_apply(r, st, now, mode) : DECLINED;
+    rv = lr_quota_apply(r, st, qd->quotas, mode, 0);
     if (rv == DECLINED && !st->late) {
         lr_quota_headers(r, st);
     }
@@ -569,7 +594,8 @@ int lr_quota_fixups(request_rec *r, lr_body *body)
         apr_array_header_t *late = st->late;
 
         st->late = NULL;
-        if ((rv = lr_quota_apply(r, st, late, st->late_mode)) != DECLINED) {
+        if ((rv = lr_quota_apply(r, st, late, st->late_mode, 1))
+            != DECLINED) {
             return rv;
         }
         lr_quota_headers(r, st);
@@ -623,6 +649,7 @@ static apr_status_t lr_quota_stream(request_rec *r, void *ctx,
                                                        : LR_QUOTA_STEP;
             ops[n].size = b->q->size;
             ops[n].ttl = lr_quota_ttl(b->q, secs);
+            ops[n].now = secs;
             ops[n].used = 0;
             n++;
         }

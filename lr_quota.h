@@ -39,6 +39,11 @@ typedef struct lr_quota {
     int off;                    /* "name Off": removes the inherited one */
     int after_auth;             /* the key names the authenticated user:
                                  * charged in fixups, after httpd's auth */
+    int key_is_addr;            /* the key is "%{REMOTE_ADDR}" (the
+                                 * default): read without ap_expr */
+    const char *key_prefix;     /* "lrq:NAME:PERIOD:", its store keys'
+                                 * start (lr_quota.c) */
+    apr_size_t key_prefix_len;
 } lr_quota;
 
 /* The quotas of a scope: every budget in force (after a merge), or what
@@ -90,6 +95,9 @@ typedef struct {
     apr_off_t n;                /* bytes to charge or to give back */
     apr_off_t size;             /* the budget's size */
     apr_int64_t ttl;            /* seconds the window has left, at least 1 */
+    apr_int64_t now;            /* Unix seconds the ttl counts from (the
+                                 * shm store, on this machine's clock,
+                                 * need not read the clock again) */
     apr_off_t used;             /* reserve: the window's count with the
                                  * charge, or without it where over */
 } lr_qop;

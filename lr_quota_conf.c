@@ -190,6 +190,10 @@ const char *lr_cmd_quota(cmd_parms *cmd, void *dconf, const char *args)
          */
         q->after_auth = ap_strstr_c(q->key_text, "REMOTE_USER") != NULL
                         || ap_strstr_c(q->key_text, "AUTH_TYPE") != NULL;
+        q->key_is_addr = !strcmp(q->key_text, "%{REMOTE_ADDR}");
+        q->key_prefix = apr_psprintf(cmd->pool, "lrq:%s:%" APR_INT64_T_FMT
+                                     ":", q->name, q->period);
+        q->key_prefix_len = strlen(q->key_prefix);
         APR_ARRAY_PUSH(lr_qstore_srv_conf(cmd->server, cmd->pool)->budgets,
                        lr_quota *) = q;
     }
