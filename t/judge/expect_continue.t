@@ -16,21 +16,6 @@ use LRTest qw(:all);
 
 plan tests => 4 * 3 + 3;
 
-# Sends the headers and returns the first line the server answers with
-# (undef if none within 15 s), and the socket.
-sub first_line {
-    my ($bytes) = @_;
-    my $sock = Apache::TestRequest::vhost_socket() or die "connect: $!";
-    syswrite $sock, $bytes;
-    my $raw = '';
-    my $sel = IO::Select->new($sock);
-    while ($raw !~ /\r\n/ && $sel->can_read(15)) {
-        last unless sysread $sock, my $buf, 1;
-        $raw .= $buf;
-    }
-    $raw =~ s/\r\n\z//;
-    return (length $raw ? $raw : undef, $sock);
-}
 
 sub read_rest {
     my ($sock) = @_;
@@ -51,7 +36,7 @@ for my $case (['Content-Length 2000 over a 1K cap', '/cap',
                '/ed-local', ['Content-Length: 2000'], 413]) {
     my ($what, $where, $headers, $status) = @$case;
     my $tag = tag('expect');
-    my ($line, $sock) = first_line(http_request(POST => "$where/$tag",
+    my ($line, $sock) = first_line(undef, http_request(POST => "$where/$tag",
         headers => [@$headers, 'Expect: 100-continue']));
     ok t_cmp($line, qr{^HTTP/1\.1 $status },
              "$what, Expect: 100-continue: the first line is the final $status");
@@ -66,7 +51,7 @@ for my $case (['Content-Length 2000 over a 1K cap', '/cap',
 # reading it, so the test above could see one.
 {
     my $tag = tag('expect-ok');
-    my ($line, $sock) = first_line(http_request(POST => "/cap/$tag",
+    my ($line, $sock) = first_line(undef, http_request(POST => "/cap/$tag",
         headers => ['Content-Length: 5', 'Expect: 100-continue',
                     'Connection: close']));
     ok t_cmp($line, qr{^HTTP/1\.1 100 Continue},

@@ -27,7 +27,7 @@ use LRServer ();
 
 our @EXPORT_OK = qw(
     tag http_request chunked connect_to raw_exchange parse_responses
-    raw_request send_until_cut send_in_two_parts
+    raw_request send_until_cut send_in_two_parts first_line
     log_file log_lines log_mark log_since slurp wait_for_lines
     request_finished lr_note cgi_runs error_lines
     htaccess_nolen htaccess_post
@@ -78,6 +78,24 @@ sub connect_to {
     die "cannot connect to " . ($where // 'the main server') . ": $!\n"
         unless $sock;
     return $sock;
+}
+
+# Writes a request head (or more) to $where (as connect_to) and waits up
+# to $timeout seconds (15) for the first line of the answer: returns that
+# line (undef if none came) and the socket, for a test of what comes
+# first, an interim 100 Continue or the final status.
+sub first_line {
+    my ($where, $bytes, $timeout) = @_;
+    my $sock = connect_to($where);
+    syswrite $sock, $bytes;
+    my $raw = '';
+    my $sel = IO::Select->new($sock);
+    while ($raw !~ /\r\n/ && $sel->can_read($timeout || 15)) {
+        last unless sysread $sock, my $buf, 1;
+        $raw .= $buf;
+    }
+    $raw =~ s/\r\n\z//;
+    return (length $raw ? $raw : undef, $sock);
 }
 
 # Opens a connection to $vhost (as connect_to), writes the bytes and reads

@@ -12,30 +12,14 @@ use Apache::Test;
 use Apache::TestRequest;
 use Apache::TestUtil;
 use IO::Select;
-use LRTest qw(tag http_request);
+use LRTest qw(tag http_request first_line);
 use LRUpload qw(:all);
 
 plan tests => 3 + 1;
 
-# Sends the head and waits: the first line the server answers with (undef
-# if none within 10 s), and the socket.
-sub first_line {
-    my ($bytes) = @_;
-    my $sock = Apache::TestRequest::vhost_socket('lr_upload')
-        or die "connect: $!";
-    syswrite $sock, $bytes;
-    my $raw = '';
-    my $sel = IO::Select->new($sock);
-    while ($raw !~ /\r\n/ && $sel->can_read(10)) {
-        last unless sysread $sock, my $buf, 1;
-        $raw .= $buf;
-    }
-    $raw =~ s/\r\n\z//;
-    return (length $raw ? $raw : undef, $sock);
-}
 
 {
-    my ($line, $sock) = first_line(http_request(PATCH => '/up-cgi/'
+    my ($line, $sock) = first_line('lr_upload', http_request(PATCH => '/up-cgi/'
         . tag('up-expect'), headers => ['Upload-Offset: 1000000',
         'Content-Length: 100000', 'Expect: 100-continue']));
     ok t_cmp($line, qr{^HTTP/1\.1 413 },
@@ -53,7 +37,7 @@ sub first_line {
 }
 
 {
-    my ($line) = first_line(http_request(PATCH => '/up-cgi/'
+    my ($line) = first_line('lr_upload', http_request(PATCH => '/up-cgi/'
         . tag('up-expect-ok'), headers => ['Upload-Offset: 900000',
         'Content-Length: 100000', 'Expect: 100-continue']));
     ok t_cmp($line, qr{^HTTP/1\.1 100 },
