@@ -163,7 +163,7 @@ static apr_status_t lr_redis_init(apr_pool_t *pconf, server_rec *s,
     const char **names = apr_palloc(pconf, sizeof(*names));
 
     names[0] = store->spec;
-    return lr_qbreaker_init(pconf, s, store, names, 1);
+    return lr_qbreaker_init(pconf, s, store, names, 1, 0, 0);
 }
 
 /*
@@ -439,6 +439,7 @@ const lr_qstore_provider lr_qstore_redis = {
     "redis", "redis:host:port", 1,
     lr_redis_parse,
     NULL, "",                   /* no options of its own yet */
+    NULL,
     lr_redis_check,
     lr_redis_init,
     lr_redis_child_init,

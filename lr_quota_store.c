@@ -113,7 +113,9 @@ static const char *lr_qstore_timeout_parse(cmd_parms *cmd, const char *word,
 
 /* LengthRequiredQuotaStore STORE [timeout=D] [fail=open|closed]
  * [the store's own options]: STORE is a provider's name, and for those
- * with an address, ':' and the address, which the provider reads.
+ * with an address, ':' and the address, which the provider reads; it
+ * reads its own options too (a word of the form name=value that is not
+ * ours), and says last whether they hold together.
  */
 const char *lr_cmd_quota_store(cmd_parms *cmd, void *dconf,
                                const char *args)
@@ -174,9 +176,14 @@ const char *lr_cmd_quota_store(cmd_parms *cmd, void *dconf,
         else {
             return apr_psprintf(cmd->pool, "%s: '%s' is not a valid "
                                 "option; use timeout=duration, fail=open or "
-                                "fail=closed%s", cmd->cmd->name, word,
-                                pv->options);
+                                "fail=closed%s%s%s", cmd->cmd->name, word,
+                                *pv->options ? ", or those of " : "",
+                                *pv->options ? pv->name : "",
+                                *pv->options ? pv->options : "");
         }
+    }
+    if (pv->finish && (err = pv->finish(cmd, qs))) {
+        return err;
     }
     qs->store_set = 1;
     return NULL;
@@ -229,7 +236,7 @@ apr_status_t lr_qstore_init(apr_pool_t *pconf, server_rec *s,
         lr_qstore_shm.init(pconf, s, NULL);
     }
     if (!used || pv == &lr_qstore_shm) {
-        lr_qbreaker_init(pconf, s, store, NULL, 0);
+        lr_qbreaker_init(pconf, s, store, NULL, 0, 0, 0);
     }
     return used ? pv->init(pconf, s, store) : APR_SUCCESS;
 }
