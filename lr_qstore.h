@@ -31,7 +31,8 @@
 #define LR_QSTORE_TIMEOUT   apr_time_from_msec(100)
 
 /*
- * One store: lr_qstore_shm.c, lr_qstore_memcache.c, lr_qstore_redis.c.
+ * One store: lr_qstore_shm.c, lr_qstore_memcache.c, lr_qstore_redis.c
+ * (redis and redis-sentinel).
  * lr_quota_store.c parses LengthRequiredQuotaStore up to the provider's
  * name and its own options (timeout=, fail=), and hands the provider the
  * rest; at request time it calls reserve and refund of the provider in
@@ -77,6 +78,7 @@ typedef struct lr_qstore_provider {
 extern const lr_qstore_provider lr_qstore_shm;
 extern const lr_qstore_provider lr_qstore_memcache;
 extern const lr_qstore_provider lr_qstore_redis;
+extern const lr_qstore_provider lr_qstore_redis_sentinel;
 
 /*
  * lr_qstore_breaker.c: a breaker for each thing a store asks (the Redis

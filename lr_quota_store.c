@@ -26,7 +26,8 @@
 
 /* The stores, by the name that begins their LengthRequiredQuotaStore. */
 static const lr_qstore_provider *const lr_qstore_providers[] = {
-    &lr_qstore_shm, &lr_qstore_memcache, &lr_qstore_redis, NULL
+    &lr_qstore_shm, &lr_qstore_memcache, &lr_qstore_redis,
+    &lr_qstore_redis_sentinel, NULL
 };
 
 #define LR_QSTORE_TIMEOUT_MAX   apr_time_from_sec(10)
@@ -67,7 +68,7 @@ const lr_quota_srv *lr_qstore_main(server_rec *s)
     return sconf->quota ? sconf->quota : &dflt;
 }
 
-/* "shm, memcache:host:port[,host:port...] or redis:host:port" */
+/* "shm, memcache:host:port[,host:port...], redis:... or redis-sentinel:..." */
 static const char *lr_qstore_syntax(apr_pool_t *p)
 {
     const char *out = "";
