@@ -12,9 +12,12 @@ package LRRedis;
 #                                   its output, trimmed
 #   start_redis(%o)                 a redis-server: %o port (default free),
 #                                   sock (a Unix socket path: no TCP port),
-#                                   user/password (an ACL user with every
-#                                   right, the default user disabled),
-#                                   args (more redis-server arguments)
+#                                   user/password (an ACL user, the default
+#                                   user disabled), rules (that user's ACL
+#                                   rules, default every right; then the
+#                                   handle's admin is a user "lradmin" with
+#                                   the same password and every right), args
+#                                   (more redis-server arguments)
 #   start_sentinels(%o)             a master and a replica and three
 #                                   sentinels watching them as $o{name}
 #                                   ('lrmaster'); %o user/password as for
@@ -104,18 +107,22 @@ sub start_redis {
         # that nothing gets in without the password.
         my $acl = "$dir/users.acl";
         open my $fh, '>', $acl or die "$acl: $!";
-        print $fh "user $o{user} on >$o{password} ~* &* +\@all\n"
-            if $o{user};
+        print $fh "user $o{user} on >$o{password} ",
+            $o{rules} // '~* &* +@all', "\n" if $o{user};
+        print $fh "user lradmin on >$o{password} ~* &* +\@all\n"
+            if $o{user} && $o{rules};
         print $fh $o{user} ? "user default off\n"
                            : "user default on >$o{password} ~* &* +\@all\n";
         close $fh;
         push @cmd, '--aclfile', $acl;
     }
     push @cmd, @{ $o{args} || [] };
+    my $admin = $o{rules} ? { %h, user => 'lradmin' } : undef;
     my $d = start_daemon('redis-server', cmd => \@cmd, dir => $dir,
-                         port => $h{port}, ready => sub { _pong(\%h) });
+                         port => $h{port},
+                         ready => sub { _pong($admin || \%h) });
     die "redis-server: $d->{why}\n" unless $d->{up};
-    return { %$d, %h };
+    return { %$d, %h, admin => $admin };
 }
 
 sub start_sentinels {

@@ -1,6 +1,7 @@
 # A farm on Redis as managed services run it: an ACL user with a
-# password (read from a file at startup), the default user disabled, and
-# a database other than 0.  Two private Apache servers share the budget:
+# password (read from a file at startup) and only the rights the module
+# needs, the default user disabled, and a database other than 0.  Two
+# private Apache servers share the budget:
 # 40 concurrent 10K uploads on a 100K budget admit exactly 10, although
 # the password file is gone before the first request (read once, by the
 # parent), and the keys are in the configured database and no other.
@@ -51,7 +52,10 @@ sub server {
 }
 
 clear_of_edge(3600, 60);
-my $redis = start_redis(user => 'lrquota', password => $password);
+# The user has the rights the directive reference gives it, no more.
+my $redis = start_redis(user => 'lrquota', password => $password,
+    rules => '~lrq:* resetchannels -@all +evalsha +eval +select +role '
+           . '+incrby +decrby +expire +get +del');
 my $file = password_file('redis.pw', $password);
 my $spec = "redis:127.0.0.1:$redis->{port} db=3 user=lrquota "
     . "password-file=$file";
@@ -79,7 +83,7 @@ my $key = store_key('acl', 3600, $t);
 ok t_cmp(redis_cli($redis, '-n', 3, 'GET', $key), 102400,
          "the window's count is in db 3: 102400 ($key)");
 my @spaces = grep { /^db\d+:/ } split /\n/,
-    redis_cli($redis, 'INFO', 'keyspace');
+    redis_cli($redis->{admin}, 'INFO', 'keyspace');
 ok t_cmp("@spaces", qr/^db3:keys=1,/,
          "and no other database holds a key (@spaces)");
 
