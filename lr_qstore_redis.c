@@ -496,7 +496,10 @@ static void lr_redis_put(redisContext *ctx, apr_uint32_t version)
  */
 
 /* Runs script s (0 reserve, 1 refund) with argv[3...] (keys and ARGV
- * after "EVALSHA sha nkeys"): its reply, or NULL and *why.  By SHA-1
+ * after "EVALSHA sha nkeys"): its reply, or NULL and *why.  A probe of a
+ * given-up store with Sentinel (asked: LR_QB_PROBE) skips the idle
+ * connections, made for a master that failed, and asks the sentinels
+ * first.  By SHA-1
  * first; when this server has not seen the script (NOSCRIPT: new or
  * restarted), the script itself.  A connection that turns out to be one
  * the server had closed (it restarted) failed before the script could
@@ -506,8 +509,9 @@ static void lr_redis_put(redisContext *ctx, apr_uint32_t version)
  * may have run) is final.  New connections share one timeout for their
  * set-up, from the first one made.
  */
-static redisReply *lr_redis_run(request_rec *r, int s, int argc,
-                                const char **argv, const char **why)
+static redisReply *lr_redis_run(request_rec *r, int s, int asked,
+                                int argc, const char **argv,
+                                const char **why)
 {
     apr_interval_time_t timeout = lr_qstore_timeout(lr_redis_store);
     const lr_redis_conf *rc = lr_redis_store->store_conf;
@@ -516,7 +520,8 @@ static redisReply *lr_redis_run(request_rec *r, int s, int argc,
     apr_time_t deadline = 0;
     redisReply *reply = NULL;
     redisContext *ctx;
-    int tries, pass, stale, err, pooled = 1;
+    int probe = rc->sentinels && asked == LR_QB_PROBE;
+    int tries, pass, stale, err, pooled = !probe;
 
     argv[0] = "EVALSHA";
     argv[1] = lr_redis_sha[s];
@@ -525,8 +530,8 @@ static redisReply *lr_redis_run(request_rec *r, int s, int argc,
             if (!deadline) {
                 deadline = apr_time_now() + timeout;
             }
-            if (!(ctx = lr_redis_open(r, lr_redis_store, deadline, &version,
-                                      why))) {
+            if (!(ctx = lr_redis_open(r, lr_redis_store, deadline, probe,
+                                      &version, why))) {
                 return NULL;
             }
             want = version;
@@ -625,7 +630,7 @@ static lr_qs_result lr_redis_reserve(request_rec *r, lr_qop *ops, int nops,
         return LR_QS_ERROR;     /* given up: the fail mode at once */
     }
     argv = lr_redis_argv(r, ops, nops, 0, &argc);
-    if (!(reply = lr_redis_run(r, 0, argc, argv, &why))) {
+    if (!(reply = lr_redis_run(r, 0, asked, argc, argv, &why))) {
         lr_qbreaker_failed(r, 0, asked, 0, why);
         return LR_QS_ERROR;
     }
@@ -673,7 +678,7 @@ static void lr_redis_refund(request_rec *r, lr_qop *ops, int nops)
         return;                 /* given up: the refund is lost */
     }
     argv = lr_redis_argv(r, ops, nops, 1, &argc);
-    if (!(reply = lr_redis_run(r, 1, argc, argv, &why))) {
+    if (!(reply = lr_redis_run(r, 1, asked, argc, argv, &why))) {
         lr_qbreaker_failed(r, 0, asked, 0, why);
         return;
     }

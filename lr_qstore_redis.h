@@ -86,12 +86,13 @@ apr_uint32_t lr_redis_master_version(void);
 /* A new connection for the store's scripts, authenticated and in its
  * database, set up before the deadline: to the server, or with Sentinel
  * to the master (*version: the version it was made for; 0 without
- * Sentinel).  NULL and *why (naming the step that failed and the server,
- * never a password) when none can be made.
+ * Sentinel), the sentinels asked first with ask, else only when the
+ * master last found is not one any more.  NULL and *why (naming the step
+ * that failed and the server, never a password) when none can be made.
  */
 redisContext *lr_redis_open(request_rec *r, const lr_quota_srv *store,
-                            apr_time_t deadline, apr_uint32_t *version,
-                            const char **why);
+                            apr_time_t deadline, int ask,
+                            apr_uint32_t *version, const char **why);
 
 #if defined(__GNUC__) && __GNUC__ >= 4
 #pragma GCC visibility pop

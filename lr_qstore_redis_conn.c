@@ -368,8 +368,20 @@ static apr_uint32_t lr_redis_master_set(request_rec *r,
     return mine + 1;
 }
 
+/* Sentinel i did not answer: the next search begins with the one after
+ * it (unless another child moved on meanwhile), so that a sentinel that
+ * swallows connections costs one search its time, not every search.
+ */
+static void lr_redis_sentinel_failed(int i, int n)
+{
+    if (lr_redis_found) {
+        apr_atomic_cas32(&lr_redis_found->sentinel,
+                         (apr_uint32_t)((i + 1) % n), (apr_uint32_t)i);
+    }
+}
+
 /* With Sentinel: asks the sentinels in turn, from the one that answered
- * last, for the master's address, and connects to the first address that
+ * last (or the one after a sentinel that did not), for the master's address, and connects to the first address that
  * ROLE confirms as the master, which becomes the master every child
  * connects to.  failed (with failed_why) is an address that did not
  * answer as the master in this request: it is not asked again.
@@ -415,6 +427,7 @@ static redisContext *lr_redis_discover(request_rec *r,
                                r->pool, &last);
         if (!ctx) {
             last = apr_pstrcat(r->pool, "sentinel: ", last, NULL);
+            lr_redis_sentinel_failed(i, rc->nsentinels);
             continue;
         }
         reply = redisCommandArgv(ctx, 3, argv, NULL);
@@ -446,6 +459,7 @@ static redisContext *lr_redis_discover(request_rec *r,
         }
         redisFree(ctx);
         if (!ma.host) {
+            lr_redis_sentinel_failed(i, rc->nsentinels);
             continue;
         }
         for (j = 0; j < ntried && strcmp(tried[j], ma.name); j += 2) {
@@ -472,8 +486,8 @@ static redisContext *lr_redis_discover(request_rec *r,
 }
 
 redisContext *lr_redis_open(request_rec *r, const lr_quota_srv *store,
-                            apr_time_t deadline, apr_uint32_t *version,
-                            const char **why)
+                            apr_time_t deadline, int ask,
+                            apr_uint32_t *version, const char **why)
 {
     const lr_redis_conf *rc = store->store_conf;
     apr_interval_time_t timeout = lr_qstore_timeout(store);
@@ -487,9 +501,12 @@ redisContext *lr_redis_open(request_rec *r, const lr_quota_srv *store,
                                 timeout, r->pool, why);
     }
     /* The master last found, if ROLE says it still is; else the one the
-     * sentinels name now.
+     * sentinels name now.  The sentinels first when asked to: the master
+     * last found has failed, and may take all the time there is to fail
+     * again (a host that is gone swallows connections until they time
+     * out), which would leave none for them.
      */
-    if (!lr_redis_master_get(host, &ma.port, version)) {
+    if (ask || !lr_redis_master_get(host, &ma.port, version)) {
         return lr_redis_discover(r, store, deadline, timeout, NULL, NULL,
                                  version, why);
     }

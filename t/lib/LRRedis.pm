@@ -8,8 +8,8 @@ package LRRedis;
 #
 #   redis_cli(TARGET, @args)        runs redis-cli against TARGET (a handle
 #                                   of the functions below, a port, or
-#                                   { port|sock, user, password }); returns
-#                                   its output, trimmed
+#                                   { port|sock, user, password }) for at
+#                                   most 5 s; returns its output, trimmed
 #   start_redis(%o)                 a redis-server: %o port (default free),
 #                                   sock (a Unix socket path: no TCP port),
 #                                   user/password (an ACL user, the default
@@ -71,9 +71,10 @@ sub _cli_args {
 
 sub redis_cli {
     my ($t, @args) = @_;
-    # redis-cli's own complaints (a server not up yet) go to /dev/null.
+    # redis-cli's own complaints (a server not up yet) go to /dev/null;
+    # a server frozen by a test does not hold it for more than 5 s.
     open my $fh, '-|', 'sh', '-c', 'exec "$@" 2>/dev/null', 'sh',
-        'redis-cli', _cli_args($t), @args
+        'timeout', '-k', '1', '5', 'redis-cli', _cli_args($t), @args
         or die "redis-cli: $!";
     my $out = do { local $/; <$fh> } // '';
     close $fh;
