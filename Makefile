@@ -18,14 +18,14 @@ SO      = .libs/$(MODULE).so
 # The module file first: apxs names the .so after it.
 SRCS    = $(MODULE).c lr_judge.c lr_upload.c lr_strict.c lr_buffer.c \
           lr_quota_conf.c lr_quota.c lr_quota_store.c lr_qstore_shm.c \
-          lr_qstore_memcache.c lr_qstore_redis.c lr_qstore_breaker.c \
-          lr_errbody.c lr_metrics.c lr_policy.c lr_request.c lr_stats.c \
-          lr_util.c
+          lr_qstore_memcache.c lr_qstore_redis.c lr_qstore_redis_conn.c \
+          lr_qstore_breaker.c lr_errbody.c lr_metrics.c lr_policy.c \
+          lr_request.c lr_stats.c lr_util.c
 # Redis is reached through hiredis (libhiredis-dev), memcached through
 # libmemcached and its pool (libmemcached-dev).
 LIBS    = -lhiredis -lmemcached -lmemcachedutil
 HDRS    = lr_features.h lr_policy.h lr_request.h lr_stats.h lr_quota.h \
-          lr_qstore.h lr_private.h lr_util.h
+          lr_qstore.h lr_qstore_redis.h lr_private.h lr_util.h
 CWARN   = -Wc,-Wall -Wc,-Wextra -Wc,-Wno-unused-parameter -Wc,-Wshadow \
           -Wc,-Wstrict-prototypes -Wc,-Wmissing-prototypes \
           -Wc,-Werror=implicit-function-declaration

@@ -31,7 +31,8 @@
 #define LR_QSTORE_TIMEOUT   apr_time_from_msec(100)
 
 /*
- * One store: lr_qstore_shm.c, lr_qstore_memcache.c, lr_qstore_redis.c.
+ * One store: lr_qstore_shm.c, lr_qstore_memcache.c, lr_qstore_redis.c
+ * (redis and redis-sentinel).
  * lr_quota_store.c parses LengthRequiredQuotaStore up to the provider's
  * name and its own options (timeout=, fail=), and hands the provider the
  * rest; at request time it calls reserve and refund of the provider in
@@ -54,6 +55,10 @@ typedef struct lr_qstore_provider {
     int (*option)(cmd_parms *cmd, lr_quota_srv *store, const char *word,
                   const char **err);
     const char *options;        /* the provider's own, for messages */
+    /* Once every word is read: NULL, or what the options lack together
+     * (an error that names the directive).  NULL: nothing to check.
+     */
+    const char *(*finish)(cmd_parms *cmd, lr_quota_srv *store);
     /* Whether budget q can be counted (NULL, or why not); NULL: any. */
     const char *(*check)(const lr_quota_srv *store, const lr_quota *q,
                          apr_pool_t *p);
@@ -73,6 +78,7 @@ typedef struct lr_qstore_provider {
 extern const lr_qstore_provider lr_qstore_shm;
 extern const lr_qstore_provider lr_qstore_memcache;
 extern const lr_qstore_provider lr_qstore_redis;
+extern const lr_qstore_provider lr_qstore_redis_sentinel;
 
 /*
  * lr_qstore_breaker.c: a breaker for each thing a store asks (the Redis
@@ -86,12 +92,21 @@ extern const lr_qstore_provider lr_qstore_redis;
 #define LR_QB_TRIES         3
 
 /* Parent, per generation: n breakers named names[i] (for the log), for
- * store; their state carries over a graceful restart that keeps the
- * store as it was, and starts afresh otherwise.
+ * store, and room bytes of the store's own beside them in the same
+ * shared memory (lr_qbreaker_room); their state carries over a graceful
+ * restart that keeps the store as it was, and starts afresh (zeroed)
+ * otherwise.  backoff_max: the longest back-off (at least 1 s; 0: 8 s).
  */
 apr_status_t lr_qbreaker_init(apr_pool_t *pconf, server_rec *s,
                               const lr_quota_srv *store,
-                              const char *const *names, int n);
+                              const char *const *names, int n,
+                              apr_size_t room,
+                              apr_interval_time_t backoff_max);
+
+/* The store's room (8-byte aligned), for every child of every generation
+ * that keeps the store; NULL when the store asked for none.
+ */
+void *lr_qbreaker_room(void);
 
 /* Whether breaker i lets the request ask: LR_QB_ASK (it is closed),
  * LR_QB_PROBE (it is open and this request is the one to try), or 0

@@ -47,17 +47,22 @@ typedef struct {
 typedef struct {
     apr_uint32_t layout;        /* LR_QB_LAYOUT */
     int n;
+    apr_size_t room;            /* bytes of the store's own after b[n] */
     char spec[LR_QB_SPEC_MAX];  /* the store the breakers are for */
-    lr_qbreaker b[1];           /* n of them */
+    lr_qbreaker b[1];           /* n of them, then the store's room */
 } lr_qbreakers;
 
+/* Changed with the segment's header (0x43: the store's room came), so
+ * that a graceful restart into another build starts afresh.
+ */
 #define LR_QB_LAYOUT \
-    ((apr_uint32_t)(0x4c514200u | sizeof(lr_qbreaker)))
+    ((apr_uint32_t)(0x4c514300u | sizeof(lr_qbreaker)))
 
 /* Set in post_config (the parent, before forking), read afterwards. */
 static lr_qbreakers *lr_qb;
 static const char *const *lr_qb_names;
 static const lr_quota_srv *lr_qb_store;
+static apr_interval_time_t lr_qb_backoff_max = LR_QB_BACKOFF_MAX;
 
 apr_interval_time_t lr_qstore_timeout(const lr_quota_srv *store)
 {
@@ -76,10 +81,14 @@ int lr_qstore_may_log(apr_uint32_t *last)
 /* In the process pool, so that a graceful restart finds the breakers as
  * the old generation left them (its children go on using them).  Made
  * anew when the store changed: the old one's state says nothing of it.
+ * The store's room comes after the breakers, 8-byte aligned (a breaker's
+ * size is a multiple of 8).
  */
 apr_status_t lr_qbreaker_init(apr_pool_t *pconf, server_rec *s,
                               const lr_quota_srv *store,
-                              const char *const *names, int n)
+                              const char *const *names, int n,
+                              apr_size_t room,
+                              apr_interval_time_t backoff_max)
 {
     static const char *const userdata_key = "length_required_qbreakers";
     apr_pool_t *proc = s->process->pool;
@@ -90,11 +99,14 @@ apr_status_t lr_qbreaker_init(apr_pool_t *pconf, server_rec *s,
     lr_qb = NULL;
     lr_qb_names = names;
     lr_qb_store = store;
+    lr_qb_backoff_max = backoff_max > 0 ? backoff_max : LR_QB_BACKOFF_MAX;
+    room = APR_ALIGN(room, 8);
     apr_pool_userdata_get((void **)&shm, userdata_key, proc);
     if (shm) {
         lr_qbreakers *old = apr_shm_baseaddr_get(shm);
 
         if (n && old->layout == LR_QB_LAYOUT && old->n == n
+            && old->room == room
             && !strncmp(old->spec, store->spec, LR_QB_SPEC_MAX - 1)) {
             lr_qb = old;
             return APR_SUCCESS;
@@ -106,7 +118,7 @@ apr_status_t lr_qbreaker_init(apr_pool_t *pconf, server_rec *s,
     if (!n) {
         return APR_SUCCESS;
     }
-    size = APR_OFFSETOF(lr_qbreakers, b) + n * sizeof(lr_qbreaker);
+    size = APR_OFFSETOF(lr_qbreakers, b) + n * sizeof(lr_qbreaker) + room;
     rv = apr_shm_create(&shm, size, NULL, proc);
     if (rv != APR_SUCCESS) {
         /* Each child then keeps breakers of its own: a store that is
@@ -126,6 +138,7 @@ apr_status_t lr_qbreaker_init(apr_pool_t *pconf, server_rec *s,
     }
     lr_qb->layout = LR_QB_LAYOUT;
     lr_qb->n = n;
+    lr_qb->room = room;
     apr_cpystrn(lr_qb->spec, store->spec, LR_QB_SPEC_MAX);
     /* A breaker kept across a graceful restart may be down. */
     lr_stats_gauge_set(LR_G_QUOTA_STORE_UP, lr_qbreaker_all_up());
@@ -224,8 +237,8 @@ void lr_qbreaker_failed(request_rec *r, int i, int asked, apr_status_t rv,
             return;
         }
         backoff = 2 * apr_atomic_read64(&b->backoff);
-        if (backoff > (apr_uint64_t)LR_QB_BACKOFF_MAX) {
-            backoff = LR_QB_BACKOFF_MAX;
+        if (backoff > (apr_uint64_t)lr_qb_backoff_max) {
+            backoff = lr_qb_backoff_max;
         }
         apr_atomic_set64(&b->backoff, backoff);
         apr_atomic_set64(&b->retry_at, apr_time_now() + backoff);
@@ -248,6 +261,11 @@ void lr_qbreaker_failed(request_rec *r, int i, int asked, apr_status_t rv,
                       lr_qb_store->fail_closed ? "closed" : "open",
                       LR_QS_LOG_EVERY);
     }
+}
+
+void *lr_qbreaker_room(void)
+{
+    return (lr_qb && lr_qb->room) ? (void *)&lr_qb->b[lr_qb->n] : NULL;
 }
 
 int lr_qbreaker_all_up(void)

@@ -113,7 +113,7 @@ static apr_status_t lr_mc_init(apr_pool_t *pconf, server_rec *s,
                                        ? "memcache:[%s]:%u" : "memcache:%s:%u",
                                 ms->host, ms->port);
     }
-    return lr_qbreaker_init(pconf, s, store, names, mc->servers->nelts);
+    return lr_qbreaker_init(pconf, s, store, names, mc->servers->nelts, 0, 0);
 }
 
 /*
@@ -358,6 +358,7 @@ const lr_qstore_provider lr_qstore_memcache = {
     "memcache", "memcache:host:port[,host:port...]", 1,
     lr_mc_parse,
     NULL, "",                   /* no options of its own */
+    NULL,
     lr_mc_check,
     lr_mc_init,
     lr_mc_child_init,

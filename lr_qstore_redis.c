@@ -1,8 +1,11 @@
 /*
- * lr_qstore_redis.c: the quota store on Redis, through hiredis: all of a
- * request's budgets in one Lua script (one round trip, all or nothing),
- * each window made with a relative expiry when it is new, connections
- * kept per child and dropped one by one when they fail.
+ * lr_qstore_redis.c: the quota store on Redis, through hiredis: its
+ * options (one server, redis:, on TCP or a Unix socket, or the master
+ * that Sentinel names, redis-sentinel:; the database, the ACL user and
+ * the password files), all of a request's budgets in one Lua script (one
+ * round trip, all or nothing), each window made with a relative expiry
+ * when it is new, connections kept per child and dropped one by one when
+ * they fail (lr_qstore_redis_conn.c makes them).
  *
  * Copyright 2026 The mod_length_required authors
  *
@@ -18,13 +21,15 @@
  * limitations under the License.
  */
 
+#include "apr_file_io.h"
 #include "apr_sha1.h"
 #include "apr_thread_mutex.h"
 
 #include <errno.h>
-#include <hiredis/hiredis.h>
+#include <limits.h>
+#include <sys/un.h>
 
-#include "lr_qstore.h"
+#include "lr_qstore_redis.h"
 #include "ap_mpm.h"
 
 /* Redis runs scripts in Lua 5.1, whose numbers are doubles: counts are
@@ -32,28 +37,32 @@
  */
 #define LR_REDIS_SIZE_MAX   ((apr_off_t)1 << 53)
 
-/* The Redis store's configuration: where the server is.  Everything that
- * a connection needs before its first command belongs here, and is used
- * by lr_redis_connect() alone.
+/* A password file holds the password on one line: a longer file is not
+ * one.
+ */
+#define LR_REDIS_SECRET_MAX 4096
+
+/* An idle connection, and the version of the master it was made for
+ * (Sentinel; 0 otherwise).
  */
 typedef struct {
-    const char *host;
-    apr_port_t port;
-} lr_redis_conf;
+    redisContext *ctx;
+    apr_uint32_t version;
+} lr_redis_conn;
 
 /* Per child: the connections no thread uses at the moment (at most one
  * per thread), made on first use.
  */
 typedef struct {
     apr_thread_mutex_t *lock;   /* NULL without threads */
-    redisContext **idle;
+    lr_redis_conn *idle;
     int nidle;
     int max;
 } lr_redis_pool;
 
 static lr_redis_pool lr_redis;
 static const lr_quota_srv *lr_redis_store;
-static apr_uint32_t lr_redis_last_log;  /* of this process's own lines */
+static apr_uint32_t lr_redis_last_log;      /* of this process's own lines */
 
 /*
  * The scripts.  KEYS are the ops' store keys; the reserve script takes
@@ -123,25 +132,271 @@ static void lr_redis_sha_init(void)
  * Configuration
  */
 
-/* redis:host:port */
+static lr_redis_conf *lr_redis_conf_make(cmd_parms *cmd,
+                                         lr_quota_srv *store)
+{
+    lr_redis_conf *rc = apr_pcalloc(cmd->pool, sizeof(*rc));
+
+    rc->db = -1;
+    store->store_conf = rc;
+    return rc;
+}
+
+/* A name that Redis takes as one word (an ACL user, a Sentinel master):
+ * no space or control character.
+ */
+static int lr_redis_word_ok(const char *s)
+{
+    if (!*s) {
+        return 0;
+    }
+    for (; *s; s++) {
+        if ((unsigned char)*s <= ' ' || *s == 0x7f) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* host:port ([host]:port for IPv6) into addr; 0 when it is not one. */
+static int lr_redis_hostport(apr_pool_t *p, const char *hp,
+                             lr_redis_addr *addr)
+{
+    char *host, *scope;
+    apr_port_t port;
+
+    if (apr_parse_addr_port(&host, &scope, &port, hp, p) != APR_SUCCESS
+        || !host || !port || scope) {
+        return 0;
+    }
+    addr->host = host;
+    addr->port = port;
+    addr->path = NULL;
+    addr->name = lr_redis_name(p, host, port);
+    return 1;
+}
+
+/* redis:host:port, or redis:/path/to/redis.sock (a Unix socket) */
 static const char *lr_redis_parse(cmd_parms *cmd, lr_quota_srv *store,
                                   const char *address)
 {
-    lr_redis_conf *rc = apr_pcalloc(cmd->pool, sizeof(*rc));
-    char *host, *scope;
+    lr_redis_conf *rc = lr_redis_conf_make(cmd, store);
+    struct sockaddr_un sun;
 
+    if (address[0] == '/') {
+        /* hiredis would cut a longer path short without a word. */
+        if (!address[1] || strlen(address) >= sizeof(sun.sun_path)) {
+            return apr_psprintf(cmd->pool, "%s: '%s' in '%s' is not a "
+                                "valid socket path; use an absolute path "
+                                "of at most %d bytes", cmd->cmd->name,
+                                address, store->spec,
+                                (int)sizeof(sun.sun_path) - 1);
+        }
+        rc->server.path = rc->server.name = address;
+        return NULL;
+    }
     if (ap_strchr_c(address, ',')) {
         return apr_psprintf(cmd->pool, "%s: '%s' does not name one "
-                            "redis:host:port", cmd->cmd->name, store->spec);
+                            "redis:host:port (several servers: "
+                            "redis-sentinel:host:port[,host:port...]/master)",
+                            cmd->cmd->name, store->spec);
     }
-    if (apr_parse_addr_port(&host, &scope, &rc->port, address, cmd->pool)
-        != APR_SUCCESS || !host || !rc->port || scope) {
+    if (!lr_redis_hostport(cmd->pool, address, &rc->server)) {
         return apr_psprintf(cmd->pool, "%s: '%s' in '%s' is not a valid "
-                            "host:port", cmd->cmd->name, address,
+                            "host:port (or a socket: redis:/path/to/socket)",
+                            cmd->cmd->name, address, store->spec);
+    }
+    return NULL;
+}
+
+/* redis-sentinel:host:port[,host:port...]/master */
+static const char *lr_redis_sentinel_parse(cmd_parms *cmd,
+                                           lr_quota_srv *store,
+                                           const char *address)
+{
+    lr_redis_conf *rc = lr_redis_conf_make(cmd, store);
+    const char *slash = ap_strchr_c(address, '/'), *c;
+    char *list, *last, *hp;
+    apr_size_t len;
+    int n = 1;
+
+    if (!slash || !lr_redis_word_ok(slash + 1)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' names no master; use "
+                            "redis-sentinel:host:port[,host:port...]/master, "
+                            "the master's name as the sentinels know it (a "
+                            "word without spaces)", cmd->cmd->name,
                             store->spec);
     }
-    rc->host = host;
-    store->store_conf = rc;
+    rc->master = slash + 1;
+    len = (apr_size_t)(slash - address);
+    list = apr_pstrmemdup(cmd->temp_pool, address, len);
+    if (!len || list[0] == ',' || list[len - 1] == ','
+        || ap_strstr_c(list, ",,")) {
+        return apr_psprintf(cmd->pool, "%s: '%s' does not name "
+                            "redis-sentinel:host:port[,host:port...]/master",
+                            cmd->cmd->name, store->spec);
+    }
+    for (c = list; *c; c++) {
+        n += *c == ',';
+    }
+    rc->sentinels = apr_pcalloc(cmd->pool, n * sizeof(*rc->sentinels));
+    for (hp = apr_strtok(list, ",", &last); hp;
+         hp = apr_strtok(NULL, ",", &last)) {
+        if (!lr_redis_hostport(cmd->pool, hp,
+                               &rc->sentinels[rc->nsentinels++])) {
+            return apr_psprintf(cmd->pool, "%s: '%s' in '%s' is not a "
+                                "valid host:port", cmd->cmd->name, hp,
+                                store->spec);
+        }
+    }
+    return NULL;
+}
+
+/* The password in the file an option names (relative to ServerRoot),
+ * read now: httpd reads its configuration while it still runs as root,
+ * and the children, which may not be able to read the file, have the
+ * password from it.  One line; its line end is not part of it.  The
+ * password itself is never in a message.
+ */
+static const char *lr_redis_secret(cmd_parms *cmd, const char *word,
+                                   const char *file, const char **secret)
+{
+    const char *path = *file ? ap_server_root_relative(cmd->temp_pool, file)
+                             : NULL;
+    apr_size_t len = LR_REDIS_SECRET_MAX + 1;
+    char *buf = apr_palloc(cmd->temp_pool, len);
+    apr_file_t *f;
+    apr_status_t rv;
+
+    if (!path) {
+        return apr_psprintf(cmd->pool, "%s: '%s' names no file; use "
+                            "%.*sPATH, a file that holds the password on "
+                            "one line", cmd->cmd->name, word,
+                            (int)(file - word), word);
+    }
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT,
+                       cmd->temp_pool);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_read_full(f, buf, len, &len);
+        apr_file_close(f);
+        if (rv == APR_EOF) {
+            rv = APR_SUCCESS;
+        }
+    }
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: %s: cannot read '%s' (%pm); "
+                            "name a file that holds the password on one "
+                            "line, readable by the user httpd starts as",
+                            cmd->cmd->name, word, path, &rv);
+    }
+    if (len > LR_REDIS_SECRET_MAX) {
+        return apr_psprintf(cmd->pool, "%s: %s: '%s' is longer than %d "
+                            "bytes; it should hold the password alone, on "
+                            "one line", cmd->cmd->name, word, path,
+                            LR_REDIS_SECRET_MAX);
+    }
+    while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) {
+        len--;
+    }
+    if (!len) {
+        return apr_psprintf(cmd->pool, "%s: %s: '%s' is empty; it should "
+                            "hold the password on one line", cmd->cmd->name,
+                            word, path);
+    }
+    if (memchr(buf, '\n', len) || memchr(buf, '\r', len)
+        || memchr(buf, '\0', len)) {
+        return apr_psprintf(cmd->pool, "%s: %s: '%s' holds more than one "
+                            "line; it should hold the password alone, on "
+                            "one line", cmd->cmd->name, word, path);
+    }
+    *secret = apr_pstrmemdup(cmd->pool, buf, len);
+    return NULL;
+}
+
+/* Whether word is name=... (v: what follows the '='). */
+static int lr_redis_is(const char *word, const char *v, const char *name)
+{
+    apr_size_t n = strlen(name);
+
+    return (apr_size_t)(v - 1 - word) == n && !strncasecmp(word, name, n);
+}
+
+/* db=N, user=NAME, password-file=PATH; with Sentinel also
+ * sentinel-user=NAME and sentinel-password-file=PATH.  TLS is refused
+ * with the way to have it: hiredis 0.14 has none.
+ */
+static int lr_redis_option(cmd_parms *cmd, lr_quota_srv *store,
+                           const char *word, const char **err)
+{
+    lr_redis_conf *rc = store->store_conf;
+    const char *v = ap_strchr_c(word, '=');
+    lr_redis_auth *auth;
+    apr_int64_t n;
+
+    *err = NULL;
+    if (!strncasecmp(word, "tls", 3)
+        && (!word[3] || word[3] == '=' || word[3] == '-')) {
+        *err = apr_psprintf(cmd->pool, "%s: '%s': this build's hiredis has "
+                            "no TLS; connect to a local TLS tunnel "
+                            "(stunnel, verifying the server's certificate) "
+                            "as the directive reference's Quotas section "
+                            "shows", cmd->cmd->name, word);
+        return 1;
+    }
+    if (!v++) {
+        return 0;
+    }
+    if (lr_redis_is(word, v, "db")) {
+        if (!lr_parse_number(v, INT_MAX, &n)) {
+            *err = apr_psprintf(cmd->pool, "%s: '%s' is not a valid "
+                                "database; use db=N, a whole number from 0 "
+                                "to %d (a Redis server has 0 to 15 unless "
+                                "its databases setting says more)",
+                                cmd->cmd->name, word, INT_MAX);
+        }
+        else {
+            rc->db = (int)n;
+        }
+        return 1;
+    }
+    auth = (rc->sentinels && !strncasecmp(word, "sentinel-", 9))
+           ? &rc->sentinel_auth : &rc->auth;
+    if (lr_redis_is(word, v, auth == &rc->auth ? "user" : "sentinel-user")) {
+        if (!lr_redis_word_ok(v)) {
+            *err = apr_psprintf(cmd->pool, "%s: '%s' is not a valid user "
+                                "name; use %.*sNAME, a name without spaces "
+                                "or control characters", cmd->cmd->name,
+                                word, (int)(v - word), word);
+        }
+        else {
+            auth->user = apr_pstrdup(cmd->pool, v);
+        }
+        return 1;
+    }
+    if (lr_redis_is(word, v, auth == &rc->auth ? "password-file"
+                                               : "sentinel-password-file")) {
+        *err = lr_redis_secret(cmd, word, v, &auth->password);
+        return 1;
+    }
+    return 0;
+}
+
+/* A user's name goes with its password (AUTH user password). */
+static const char *lr_redis_finish(cmd_parms *cmd, lr_quota_srv *store)
+{
+    const lr_redis_conf *rc = store->store_conf;
+
+    if (rc->auth.user && !rc->auth.password) {
+        return apr_psprintf(cmd->pool, "%s: user=%s needs password-file="
+                            "PATH: Redis takes a user's name with its "
+                            "password", cmd->cmd->name, rc->auth.user);
+    }
+    if (rc->sentinel_auth.user && !rc->sentinel_auth.password) {
+        return apr_psprintf(cmd->pool, "%s: sentinel-user=%s needs "
+                            "sentinel-password-file=PATH: Sentinel takes a "
+                            "user's name with its password", cmd->cmd->name,
+                            rc->sentinel_auth.user);
+    }
     return NULL;
 }
 
@@ -151,59 +406,17 @@ static const char *lr_redis_check(const lr_quota_srv *store,
     if (q->size > LR_REDIS_SIZE_MAX) {
         return apr_psprintf(p, "size %" APR_OFF_T_FMT " is more than the "
                             "%" APR_OFF_T_FMT " bytes Redis scripts count "
-                            "exactly (LengthRequiredQuotaStore redis:)",
-                            q->size, LR_REDIS_SIZE_MAX);
+                            "exactly (LengthRequiredQuotaStore %s:)",
+                            q->size, LR_REDIS_SIZE_MAX,
+                            store->provider->name);
     }
     return NULL;
-}
-
-static apr_status_t lr_redis_init(apr_pool_t *pconf, server_rec *s,
-                                  const lr_quota_srv *store)
-{
-    const char **names = apr_palloc(pconf, sizeof(*names));
-
-    names[0] = store->spec;
-    return lr_qbreaker_init(pconf, s, store, names, 1);
-}
-
-/*
- * Connections
- */
-
-/* A new connection, ready for its first command, or NULL with *why.  The
- * timeout bounds the connect and every command after it.
- */
-static redisContext *lr_redis_connect(const lr_redis_conf *rc,
-                                      apr_interval_time_t timeout,
-                                      apr_pool_t *p, const char **why)
-{
-    struct timeval tv;
-    redisContext *ctx;
-
-    tv.tv_sec = apr_time_sec(timeout);
-    tv.tv_usec = apr_time_usec(timeout);
-    ctx = redisConnectWithTimeout(rc->host, rc->port, tv);
-    if (!ctx || ctx->err) {
-        *why = apr_psprintf(p, "cannot connect: %s",
-                            ctx ? ctx->errstr : "out of memory");
-        if (ctx) {
-            redisFree(ctx);
-        }
-        return NULL;
-    }
-    if (redisSetTimeout(ctx, tv) != REDIS_OK) {
-        *why = apr_psprintf(p, "cannot set the timeout of a connection: "
-                            "%s", ctx->errstr);
-        redisFree(ctx);
-        return NULL;
-    }
-    return ctx;
 }
 
 static apr_status_t lr_redis_cleanup(void *data)
 {
     while (lr_redis.nidle > 0) {
-        redisFree(lr_redis.idle[--lr_redis.nidle]);
+        redisFree(lr_redis.idle[--lr_redis.nidle].ctx);
     }
     lr_redis.max = 0;
     return APR_SUCCESS;
@@ -218,7 +431,7 @@ static void lr_redis_child_init(apr_pool_t *pchild, server_rec *s,
     lr_redis_sha_init();
     ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
     lr_redis.max = threads > 1 ? threads : 1;
-    lr_redis.idle = apr_pcalloc(pchild, lr_redis.max * sizeof(redisContext *));
+    lr_redis.idle = apr_pcalloc(pchild, lr_redis.max * sizeof(lr_redis_conn));
     lr_redis.nidle = 0;
     lr_redis.lock = NULL;
 #if APR_HAS_THREADS
@@ -231,31 +444,43 @@ static void lr_redis_child_init(apr_pool_t *pchild, server_rec *s,
                               apr_pool_cleanup_null);
 }
 
-/* An idle connection, or NULL when there is none. */
-static redisContext *lr_redis_take(void)
+/* An idle connection made for the master of version want (always, without
+ * Sentinel), or NULL when there is none; one made for another master is
+ * dropped (the master moved since).
+ */
+static redisContext *lr_redis_take(apr_uint32_t want, apr_uint32_t *version)
 {
-    redisContext *ctx = NULL;
+    lr_redis_conn c;
 
-    if (lr_redis.lock) {
-        apr_thread_mutex_lock(lr_redis.lock);
+    for (;;) {
+        c.ctx = NULL;
+        if (lr_redis.lock) {
+            apr_thread_mutex_lock(lr_redis.lock);
+        }
+        if (lr_redis.nidle > 0) {
+            c = lr_redis.idle[--lr_redis.nidle];
+        }
+        if (lr_redis.lock) {
+            apr_thread_mutex_unlock(lr_redis.lock);
+        }
+        if (!c.ctx || c.version == want) {
+            break;
+        }
+        redisFree(c.ctx);
     }
-    if (lr_redis.nidle > 0) {
-        ctx = lr_redis.idle[--lr_redis.nidle];
-    }
-    if (lr_redis.lock) {
-        apr_thread_mutex_unlock(lr_redis.lock);
-    }
-    return ctx;
+    *version = c.ctx ? c.version : 0;
+    return c.ctx;
 }
 
 /* A connection that answered goes back for the next request. */
-static void lr_redis_put(redisContext *ctx)
+static void lr_redis_put(redisContext *ctx, apr_uint32_t version)
 {
     if (lr_redis.lock) {
         apr_thread_mutex_lock(lr_redis.lock);
     }
     if (lr_redis.nidle < lr_redis.max) {
-        lr_redis.idle[lr_redis.nidle++] = ctx;
+        lr_redis.idle[lr_redis.nidle].ctx = ctx;
+        lr_redis.idle[lr_redis.nidle++].version = version;
         ctx = NULL;
     }
     if (lr_redis.lock) {
@@ -271,28 +496,45 @@ static void lr_redis_put(redisContext *ctx)
  */
 
 /* Runs script s (0 reserve, 1 refund) with argv[3...] (keys and ARGV
- * after "EVALSHA sha nkeys"): its reply, or NULL and *why.  By SHA-1
+ * after "EVALSHA sha nkeys"): its reply, or NULL and *why.  A probe of a
+ * given-up store with Sentinel (asked: LR_QB_PROBE) skips the idle
+ * connections, made for a master that failed, and asks the sentinels
+ * first.  By SHA-1
  * first; when this server has not seen the script (NOSCRIPT: new or
  * restarted), the script itself.  A connection that turns out to be one
  * the server had closed (it restarted) failed before the script could
- * run, so the next idle one, or a new one, is tried; any other failure
- * (a timeout above all: the script may have run) is final.
+ * run, and with Sentinel one whose server answers READONLY is a replica
+ * now (a failover: the script wrote nothing); so the next idle one, or a
+ * new one, is tried.  Any other failure (a timeout above all: the script
+ * may have run) is final.  New connections share one timeout for their
+ * set-up, from the first one made.
  */
-static redisReply *lr_redis_run(request_rec *r, int s, int argc,
-                                const char **argv, const char **why)
+static redisReply *lr_redis_run(request_rec *r, int s, int asked,
+                                int argc, const char **argv,
+                                const char **why)
 {
-    const lr_redis_conf *rc = lr_redis_store->store_conf;
     apr_interval_time_t timeout = lr_qstore_timeout(lr_redis_store);
+    const lr_redis_conf *rc = lr_redis_store->store_conf;
+    apr_uint32_t want = rc->sentinels ? lr_redis_master_version() : 0;
+    apr_uint32_t version;
+    apr_time_t deadline = 0;
     redisReply *reply = NULL;
     redisContext *ctx;
-    int tries, pass, stale, err;
+    int probe = rc->sentinels && asked == LR_QB_PROBE;
+    int tries, pass, stale, err, pooled = !probe;
 
     argv[0] = "EVALSHA";
     argv[1] = lr_redis_sha[s];
     for (tries = 0; tries <= lr_redis.max; tries++) {
-        if (!(ctx = lr_redis_take())
-            && !(ctx = lr_redis_connect(rc, timeout, r->pool, why))) {
-            return NULL;
+        if (!pooled || !(ctx = lr_redis_take(want, &version))) {
+            if (!deadline) {
+                deadline = apr_time_now() + timeout;
+            }
+            if (!(ctx = lr_redis_open(r, lr_redis_store, deadline, probe,
+                                      &version, why))) {
+                return NULL;
+            }
+            want = version;
         }
         for (pass = 0; pass < 2; pass++) {
             reply = redisCommandArgv(ctx, argc, argv, NULL);
@@ -305,8 +547,20 @@ static redisReply *lr_redis_run(request_rec *r, int s, int argc,
             argv[0] = "EVAL";
             argv[1] = s ? lr_redis_refund_lua : lr_redis_reserve_lua;
         }
+        if (reply && rc->sentinels && reply->type == REDIS_REPLY_ERROR
+            && !strncmp(reply->str, "READONLY", 8)) {
+            /* The idle connections were made for the same server: only a
+             * new one can find the master.
+             */
+            *why = apr_psprintf(r->pool, "%s, a replica now, answered %s",
+                                lr_redis_server(r->pool, ctx), reply->str);
+            freeReplyObject(reply);
+            redisFree(ctx);
+            pooled = 0;
+            continue;
+        }
         if (reply) {
-            lr_redis_put(ctx);
+            lr_redis_put(ctx, version);
             return reply;
         }
         /* Only the connection that failed is dropped. */
@@ -316,10 +570,13 @@ static redisReply *lr_redis_run(request_rec *r, int s, int argc,
                     && (err == ECONNRESET || err == EPIPE));
         *why = (ctx->err == REDIS_ERR_IO
                 && (err == EAGAIN || err == EWOULDBLOCK))
-               ? apr_psprintf(r->pool, "no answer within %" APR_TIME_T_FMT
-                              " ms", apr_time_as_msec(timeout))
-               : apr_pstrdup(r->pool, ctx->errstr[0] ? ctx->errstr
-                                                     : "no reply");
+               ? apr_psprintf(r->pool, "no answer from %s within %"
+                              APR_TIME_T_FMT " ms",
+                              lr_redis_server(r->pool, ctx),
+                              apr_time_as_msec(timeout))
+               : apr_pstrcat(r->pool, lr_redis_server(r->pool, ctx), ": ",
+                             ctx->errstr[0] ? ctx->errstr : "no reply",
+                             NULL);
         redisFree(ctx);
         if (!stale) {
             return NULL;
@@ -373,7 +630,7 @@ static lr_qs_result lr_redis_reserve(request_rec *r, lr_qop *ops, int nops,
         return LR_QS_ERROR;     /* given up: the fail mode at once */
     }
     argv = lr_redis_argv(r, ops, nops, 0, &argc);
-    if (!(reply = lr_redis_run(r, 0, argc, argv, &why))) {
+    if (!(reply = lr_redis_run(r, 0, asked, argc, argv, &why))) {
         lr_qbreaker_failed(r, 0, asked, 0, why);
         return LR_QS_ERROR;
     }
@@ -421,7 +678,7 @@ static void lr_redis_refund(request_rec *r, lr_qop *ops, int nops)
         return;                 /* given up: the refund is lost */
     }
     argv = lr_redis_argv(r, ops, nops, 1, &argc);
-    if (!(reply = lr_redis_run(r, 1, argc, argv, &why))) {
+    if (!(reply = lr_redis_run(r, 1, asked, argc, argv, &why))) {
         lr_qbreaker_failed(r, 0, asked, 0, why);
         return;
     }
@@ -436,11 +693,26 @@ static void lr_redis_refund(request_rec *r, lr_qop *ops, int nops)
 }
 
 const lr_qstore_provider lr_qstore_redis = {
-    "redis", "redis:host:port", 1,
+    "redis", "redis:host:port, redis:/path/to/redis.sock", 1,
     lr_redis_parse,
-    NULL, "",                   /* no options of its own yet */
+    lr_redis_option, ": db=N, user=NAME or password-file=PATH",
+    lr_redis_finish,
     lr_redis_check,
-    lr_redis_init,
+    lr_redis_shared_init,
+    lr_redis_child_init,
+    lr_redis_reserve,
+    lr_redis_refund
+};
+
+/* The same store, on the master that Sentinel names. */
+const lr_qstore_provider lr_qstore_redis_sentinel = {
+    "redis-sentinel", "redis-sentinel:host:port[,host:port...]/master", 1,
+    lr_redis_sentinel_parse,
+    lr_redis_option, ": db=N, user=NAME, password-file=PATH, "
+    "sentinel-user=NAME or sentinel-password-file=PATH",
+    lr_redis_finish,
+    lr_redis_check,
+    lr_redis_shared_init,
     lr_redis_child_init,
     lr_redis_reserve,
     lr_redis_refund

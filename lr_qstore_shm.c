@@ -440,6 +440,7 @@ const lr_qstore_provider lr_qstore_shm = {
     "shm", "shm", 0,
     NULL,                       /* no address */
     NULL, "",                   /* no options of its own */
+    NULL,
     NULL,                       /* counts any budget (64 bits) */
     lr_shm_init,
     NULL,                       /* nothing per child: the table is mapped */

@@ -26,7 +26,8 @@
 
 /* The stores, by the name that begins their LengthRequiredQuotaStore. */
 static const lr_qstore_provider *const lr_qstore_providers[] = {
-    &lr_qstore_shm, &lr_qstore_memcache, &lr_qstore_redis, NULL
+    &lr_qstore_shm, &lr_qstore_memcache, &lr_qstore_redis,
+    &lr_qstore_redis_sentinel, NULL
 };
 
 #define LR_QSTORE_TIMEOUT_MAX   apr_time_from_sec(10)
@@ -67,7 +68,7 @@ const lr_quota_srv *lr_qstore_main(server_rec *s)
     return sconf->quota ? sconf->quota : &dflt;
 }
 
-/* "shm, memcache:host:port[,host:port...] or redis:host:port" */
+/* "shm, memcache:host:port[,host:port...], redis:... or redis-sentinel:..." */
 static const char *lr_qstore_syntax(apr_pool_t *p)
 {
     const char *out = "";
@@ -113,7 +114,9 @@ static const char *lr_qstore_timeout_parse(cmd_parms *cmd, const char *word,
 
 /* LengthRequiredQuotaStore STORE [timeout=D] [fail=open|closed]
  * [the store's own options]: STORE is a provider's name, and for those
- * with an address, ':' and the address, which the provider reads.
+ * with an address, ':' and the address, which the provider reads; it
+ * reads its own options too (a word of the form name=value that is not
+ * ours), and says last whether they hold together.
  */
 const char *lr_cmd_quota_store(cmd_parms *cmd, void *dconf,
                                const char *args)
@@ -174,9 +177,14 @@ const char *lr_cmd_quota_store(cmd_parms *cmd, void *dconf,
         else {
             return apr_psprintf(cmd->pool, "%s: '%s' is not a valid "
                                 "option; use timeout=duration, fail=open or "
-                                "fail=closed%s", cmd->cmd->name, word,
-                                pv->options);
+                                "fail=closed%s%s%s", cmd->cmd->name, word,
+                                *pv->options ? ", or those of " : "",
+                                *pv->options ? pv->name : "",
+                                *pv->options ? pv->options : "");
         }
+    }
+    if (pv->finish && (err = pv->finish(cmd, qs))) {
+        return err;
     }
     qs->store_set = 1;
     return NULL;
@@ -229,7 +237,7 @@ apr_status_t lr_qstore_init(apr_pool_t *pconf, server_rec *s,
         lr_qstore_shm.init(pconf, s, NULL);
     }
     if (!used || pv == &lr_qstore_shm) {
-        lr_qbreaker_init(pconf, s, store, NULL, 0);
+        lr_qbreaker_init(pconf, s, store, NULL, 0, 0, 0);
     }
     return used ? pv->init(pconf, s, store) : APR_SUCCESS;
 }

@@ -8,19 +8,25 @@ package LRRedis;
 #
 #   redis_cli(TARGET, @args)        runs redis-cli against TARGET (a handle
 #                                   of the functions below, a port, or
-#                                   { port|sock, user, password }); returns
-#                                   its output, trimmed
+#                                   { port|sock, user, password }) for at
+#                                   most 5 s; returns its output, trimmed
 #   start_redis(%o)                 a redis-server: %o port (default free),
 #                                   sock (a Unix socket path: no TCP port),
-#                                   user/password (an ACL user with every
-#                                   right, the default user disabled),
-#                                   args (more redis-server arguments)
+#                                   user/password (an ACL user, the default
+#                                   user disabled), rules (that user's ACL
+#                                   rules, default every right; then the
+#                                   handle's admin is a user "lradmin" with
+#                                   the same password and every right), args
+#                                   (more redis-server arguments)
 #   start_sentinels(%o)             a master and a replica and three
 #                                   sentinels watching them as $o{name}
 #                                   ('lrmaster'); %o user/password as for
 #                                   start_redis, sentinel_password (the
-#                                   sentinels' own); returns { master,
-#                                   replica, sentinels => [...], name }
+#                                   sentinels' own: of their default user,
+#                                   or with sentinel_user of that ACL user,
+#                                   the default user disabled); returns
+#                                   { master, replica, sentinels => [...],
+#                                   name }
 #   sentinel_master(SET)            "host:port" the sentinels name now
 #   wait_failover(SET, OLD, SECS)   waits until the sentinels name another
 #                                   master than OLD ("host:port"); the new
@@ -28,9 +34,16 @@ package LRRedis;
 #   start_tls_redis(%o)             a redis-server with a TLS port only, its
 #                                   CA and certificate made with openssl,
 #                                   and a stunnel client tunnel to it on a
-#                                   loopback port (verifying the server's
-#                                   certificate); returns { redis, tunnel,
-#                                   port (the tunnel's), tls_port, ca, dir }
+#                                   loopback port, or on the Unix socket
+#                                   $o{sock} (verifying the server's
+#                                   certificate and that it is for
+#                                   $o{check_host}, default localhost);
+#                                   returns { redis, tunnel, port (the
+#                                   tunnel's), sock, tls_port, ca, dir,
+#                                   conf (stunnel's) }
+#   start_tunnel(TLS, %o)           one more tunnel to the server of
+#                                   start_tls_redis's TLS: %o and the
+#                                   return value as for start_tls_redis
 use strict;
 use warnings FATAL => 'all';
 
@@ -38,10 +51,10 @@ use Exporter 'import';
 use File::Temp qw(tempdir);
 use Time::HiRes qw(time sleep);
 
-use LRServer qw(free_port start_daemon);
+use LRServer qw(free_port port_open start_daemon);
 
 our @EXPORT_OK = qw(redis_cli start_redis start_sentinels sentinel_master
-                    wait_failover start_tls_redis);
+                    wait_failover start_tls_redis start_tunnel);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
 # The redis-cli arguments that reach TARGET.
@@ -58,9 +71,10 @@ sub _cli_args {
 
 sub redis_cli {
     my ($t, @args) = @_;
-    # redis-cli's own complaints (a server not up yet) go to /dev/null.
+    # redis-cli's own complaints (a server not up yet) go to /dev/null;
+    # a server frozen by a test does not hold it for more than 5 s.
     open my $fh, '-|', 'sh', '-c', 'exec "$@" 2>/dev/null', 'sh',
-        'redis-cli', _cli_args($t), @args
+        'timeout', '-k', '1', '5', 'redis-cli', _cli_args($t), @args
         or die "redis-cli: $!";
     my $out = do { local $/; <$fh> } // '';
     close $fh;
@@ -94,18 +108,22 @@ sub start_redis {
         # that nothing gets in without the password.
         my $acl = "$dir/users.acl";
         open my $fh, '>', $acl or die "$acl: $!";
-        print $fh "user $o{user} on >$o{password} ~* &* +\@all\n"
-            if $o{user};
+        print $fh "user $o{user} on >$o{password} ",
+            $o{rules} // '~* &* +@all', "\n" if $o{user};
+        print $fh "user lradmin on >$o{password} ~* &* +\@all\n"
+            if $o{user} && $o{rules};
         print $fh $o{user} ? "user default off\n"
                            : "user default on >$o{password} ~* &* +\@all\n";
         close $fh;
         push @cmd, '--aclfile', $acl;
     }
     push @cmd, @{ $o{args} || [] };
+    my $admin = $o{rules} ? { %h, user => 'lradmin' } : undef;
     my $d = start_daemon('redis-server', cmd => \@cmd, dir => $dir,
-                         port => $h{port}, ready => sub { _pong(\%h) });
+                         port => $h{port},
+                         ready => sub { _pong($admin || \%h) });
     die "redis-server: $d->{why}\n" unless $d->{up};
-    return { %$d, %h };
+    return { %$d, %h, admin => $admin };
 }
 
 sub start_sentinels {
@@ -140,10 +158,19 @@ sub start_sentinels {
         print $fh "sentinel auth-user $name $o{user}\n" if $o{user};
         print $fh "sentinel auth-pass $name $o{password}\n"
             if defined $o{password};
-        print $fh "requirepass $o{sentinel_password}\n"
-            if defined $o{sentinel_password};
+        if ($o{sentinel_user}) {
+            # An ACL user, which the sentinels also use among themselves.
+            print $fh "user $o{sentinel_user} on >$o{sentinel_password} ",
+                "~* &* +\@all\nuser default off\n",
+                "sentinel sentinel-user $o{sentinel_user}\n",
+                "sentinel sentinel-pass $o{sentinel_password}\n";
+        }
+        elsif (defined $o{sentinel_password}) {
+            print $fh "requirepass $o{sentinel_password}\n";
+        }
         close $fh;
-        my %h = (port => $port, password => $o{sentinel_password});
+        my %h = (port => $port, user => $o{sentinel_user},
+                 password => $o{sentinel_password});
         my $d = start_daemon('redis-sentinel',
             cmd => ['redis-server', $conf, '--sentinel'], dir => $dir,
             port => $port, ready => sub { _pong(\%h) });
@@ -224,22 +251,38 @@ sub start_tls_redis {
                 @{ $o{args} || [] }],
         port => $tls_port);
     die "redis-server (TLS): $redis->{why}\n" unless $redis->{up};
-    # The tunnel: plain text on a loopback port in, TLS to the server out,
-    # the server's certificate verified against the CA and its name.
-    my $port = free_port();
-    my $conf = "$dir/stunnel.conf";
+    return start_tunnel({ redis => $redis, tls_port => $tls_port,
+                          ca => "$dir/ca.crt", dir => $dir }, %o);
+}
+
+# The tunnel: plain text on a loopback port (or a Unix socket) in, TLS to
+# the server out, the server's certificate verified against the CA and
+# its name.  Waited for with a PING through it, so a tunnel that does not
+# verify is not waited for.
+my $tunnels = 0;
+sub start_tunnel {
+    my ($tls, %o) = @_;
+    my $dir = $tls->{dir};
+    my $n = ++$tunnels;
+    my $port = $o{sock} ? undef : free_port();
+    my $accept = $o{sock} || "127.0.0.1:$port";
+    my $conf = "$dir/stunnel$n.conf";
     open my $fh, '>', $conf or die "$conf: $!";
     print $fh "foreground = yes\npid =\n",
-        "[redis]\nclient = yes\naccept = 127.0.0.1:$port\n",
-        "connect = 127.0.0.1:$tls_port\nverifyChain = yes\n",
-        "CAfile = $dir/ca.crt\ncheckHost = localhost\n";
+        "[redis]\nclient = yes\naccept = $accept\n",
+        "connect = 127.0.0.1:$tls->{tls_port}\nverifyChain = yes\n",
+        "CAfile = $tls->{ca}\ncheckHost = ", $o{check_host} || 'localhost',
+        "\n";
     close $fh;
-    my $tunnel = start_daemon('stunnel', cmd => ['stunnel4', $conf],
-                              dir => $dir, port => $port,
-                              ready => sub { _pong({ port => $port }) });
+    my $to = $o{sock} ? { sock => $o{sock} } : { port => $port };
+    my $tunnel = start_daemon("stunnel$n", cmd => ['stunnel4', $conf],
+        dir => $dir,
+        ready => ($o{check_host} // 'localhost') eq 'localhost'
+            ? sub { _pong($to) }
+            : sub { $o{sock} ? -S $o{sock} : port_open($port) });
     die "stunnel: $tunnel->{why}\n" unless $tunnel->{up};
-    return { redis => $redis, tunnel => $tunnel, port => $port,
-             tls_port => $tls_port, ca => "$dir/ca.crt", dir => $dir };
+    return { %$tls, tunnel => $tunnel, port => $port, sock => $o{sock},
+             conf => $conf };
 }
 
 1;
