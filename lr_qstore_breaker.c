@@ -140,8 +140,6 @@ apr_status_t lr_qbreaker_init(apr_pool_t *pconf, server_rec *s,
     lr_qb->n = n;
     lr_qb->room = room;
     apr_cpystrn(lr_qb->spec, store->spec, LR_QB_SPEC_MAX);
-    /* A breaker kept across a graceful restart may be down. */
-    lr_stats_gauge_set(LR_G_QUOTA_STORE_UP, lr_qbreaker_all_up());
     return APR_SUCCESS;
 }
 

@@ -248,20 +248,31 @@ int lr_quota_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
+/* The store, set up for this generation; and where the configuration
+ * speaks of quotas anywhere (a budget, the store or its size give a host
+ * its quota part), the store's gauge, shown once the store is set up:
+ * its breakers may have come through a graceful restart given up.
+ */
 int lr_quota_post_config(apr_pool_t *pconf, server_rec *s)
 {
     server_rec *vs;
-    int used = 0;
+    int declared = 0, used = 0;
 
     for (vs = s; vs; vs = vs->next) {
         const lr_srv_conf *sconf =
             ap_get_module_config(vs->module_config, &length_required_module);
-        if (sconf->quota && sconf->quota->budgets->nelts) {
-            used = 1;
+        if (sconf->quota) {
+            declared = 1;
+            used |= sconf->quota->budgets->nelts > 0;
         }
     }
-    return lr_qstore_init(pconf, s, lr_qstore_main(s), used)
-           == APR_SUCCESS ? OK : HTTP_INTERNAL_SERVER_ERROR;
+    if (lr_qstore_init(pconf, s, lr_qstore_main(s), used) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    if (declared) {
+        lr_stats_gauge_show(LR_G_QUOTA_STORE_UP, lr_qstore_up());
+    }
+    return OK;
 }
 
 void lr_quota_child_init(apr_pool_t *pchild, server_rec *s)

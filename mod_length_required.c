@@ -537,25 +537,6 @@ static int lr_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return OK;
 }
 
-/* Whether the configuration speaks of upload quotas anywhere: a budget,
- * the store or its size (lr_quota_conf.c gives a host its quota part for
- * any of them).
- */
-static int lr_quota_declared(server_rec *s)
-{
-    server_rec *vs;
-
-    for (vs = s; vs; vs = vs->next) {
-        const lr_srv_conf *sconf =
-            ap_get_module_config(vs->module_config, &length_required_module);
-
-        if (sconf->quota) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* The version goes into httpd's server description (mod_info's "Server
  * Version", and the Server header under ServerTokens Full), and into the
  * error log once per configuration that is put to use (not httpd's
@@ -570,14 +551,9 @@ static int lr_post_config(apr_pool_t *pconf, apr_pool_t *plog,
                      "LR00012: mod_length_required " LR_VERSION " loaded");
     }
     /* The counters and gauges come first, so that the features' own
-     * post_config may set a gauge.  The quota store's is shown where
-     * quotas are configured, and says 1 (up) until the store says
-     * otherwise.
+     * post_config may show a gauge.
      */
     lr_stats_post_config(ptemp, s);
-    if (lr_quota_declared(s)) {
-        lr_stats_gauge_show(LR_G_QUOTA_STORE_UP, 1);
-    }
     if (lr_buffer_post_config(ptemp, s) != OK
         || lr_quota_post_config(pconf, s) != OK) {
         return HTTP_INTERNAL_SERVER_ERROR;

@@ -4,7 +4,8 @@
 # metrics finds nothing in it; every family has its HELP and TYPE once;
 # every family has a series for each host the status page lists, zeros
 # included, and none for a host it does not list; the store's gauge is
-# there, as one series of its own.
+# there, as one series of its own, and still says 0 after a graceful
+# restart that keeps the given-up store.
 use strict;
 use warnings FATAL => 'all';
 
@@ -16,10 +17,10 @@ use Apache::TestUtil;
 use File::Temp qw(tempdir);
 use LRTest qw(:all);
 use LRMetrics qw(:all);
-use LRServer qw(free_port start_daemon stop_daemon start_httpd);
+use LRServer qw(free_port start_daemon stop_daemon start_httpd restart_httpd);
 
 my @families = ('refused_total', @FAMILIES);
-plan tests => 2 + 1 + keys(%SERIES_OF_KEY) + 2 + 2 * @families + 2 + 3,
+plan tests => 2 + 1 + keys(%SERIES_OF_KEY) + 2 + 2 * @families + 2 + 3 + 1,
     need { 'promtool (package prometheus)' => have_program('promtool'),
            'memcached (package memcached)' => have_program('memcached') };
 
@@ -169,3 +170,11 @@ ok t_cmp($m->{type}{length_required_quota_store_up} // 'none', 'gauge',
 ok t_cmp(defined $m->{help}{length_required_quota_store_up} ? 1 : 0, 1, 'with its # HELP');
 ok t_cmp($m->{series}{length_required_quota_store_up} // 'none', 0,
          'one series, no label: 0, the breaker has given the stopped store up');
+
+# A graceful restart keeps the breakers as they were: still given up.
+(my $dir = $conf) =~ s{/[^/]*$}{};
+restart_httpd($httpd, 'USR1', "$dir/error_log") or die "no graceful restart\n";
+$m = parse_metrics(raw_request($p1, http_request(GET => '/metrics',
+                                                 headers => \@h))->{body});
+ok t_cmp($m->{series}{length_required_quota_store_up} // 'none', 0,
+         'after a graceful restart, with the store still given up: 0');
