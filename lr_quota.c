@@ -176,7 +176,7 @@ static apr_int64_t lr_quota_ttl(const lr_quota *q, apr_int64_t secs)
  */
 static void lr_quota_undo(lr_quota_state *st, apr_off_t keep)
 {
-    apr_int64_t secs = apr_time_sec(apr_time_now());
+    apr_int64_t secs;
     lr_quota_window *w;
     lr_qop *ops;
     int i, n = 0, count = 0;
@@ -194,6 +194,7 @@ static void lr_quota_undo(lr_quota_state *st, apr_off_t keep)
     if (!count) {
         return;
     }
+    secs = apr_time_sec(apr_time_now());
     ops = apr_palloc(st->r->pool, count * sizeof(*ops));
     for (i = 0; i < st->budgets->nelts; i++) {
         lr_quota_budget *b = &APR_ARRAY_IDX(st->budgets, i, lr_quota_budget);
@@ -208,8 +209,6 @@ static void lr_quota_undo(lr_quota_state *st, apr_off_t keep)
             }
             ops[n].key = w->store_key;
             ops[n].n = n_back;
-            ops[n].size = b->q->size;
-            ops[n].ttl = lr_quota_ttl(b->q, secs);
             ops[n].now = secs;
             n++;
             w->charged -= n_back;
@@ -624,14 +623,17 @@ static apr_status_t lr_quota_stream(request_rec *r, void *ctx,
     lr_quota_state *st = ctx;
     apr_int64_t secs = apr_time_sec(apr_time_now());
     apr_off_t arrived = seen - st->base, next = APR_INT64_MAX;
-    lr_qop *ops;
-    lr_quota_window **wins;
-    int *idx;
+    lr_qop ops_small[LR_QUOTA_SMALL], *ops = ops_small;
+    int idx_small[LR_QUOTA_SMALL], *idx = idx_small;
     int i, n = 0, over, exact;
 
-    ops = apr_palloc(r->pool, st->budgets->nelts * sizeof(*ops));
-    wins = apr_palloc(r->pool, st->budgets->nelts * sizeof(*wins));
-    idx = apr_palloc(r->pool, st->budgets->nelts * sizeof(*idx));
+    /* Called every step of a long body: no allocation from the request's
+     * pool, which lives as long as the body, for the common few budgets.
+     */
+    if (st->budgets->nelts > LR_QUOTA_SMALL) {
+        ops = apr_palloc(r->pool, st->budgets->nelts * sizeof(*ops));
+        idx = apr_palloc(r->pool, st->budgets->nelts * sizeof(*idx));
+    }
     for (exact = 0; exact < 2; exact++) {
         n = 0;
         for (i = 0; i < st->budgets->nelts; i++) {
@@ -642,9 +644,8 @@ static apr_status_t lr_quota_stream(request_rec *r, void *ctx,
             if (need <= 0) {
                 continue;
             }
-            wins[n] = lr_quota_window_for(r, b, secs);
             idx[n] = i;
-            ops[n].key = wins[n]->store_key;
+            ops[n].key = lr_quota_window_for(r, b, secs)->store_key;
             ops[n].n = (exact || need > LR_QUOTA_STEP) ? need
                                                        : LR_QUOTA_STEP;
             ops[n].size = b->q->size;
@@ -662,7 +663,7 @@ static apr_status_t lr_quota_stream(request_rec *r, void *ctx,
                 lr_quota_budget *b = &APR_ARRAY_IDX(st->budgets, idx[i],
                                                     lr_quota_budget);
 
-                wins[i]->charged += ops[i].n;
+                b->windows->charged += ops[i].n;    /* the newest */
                 b->reserved += ops[i].n;
             }
             exact = 2;

@@ -68,7 +68,6 @@ struct lr_qstore_provider;
  * main server's only), and the budgets a virtual host's sections declare.
  */
 typedef struct lr_quota_srv {
-    int store_set;
     const struct lr_qstore_provider *provider;  /* shm, memcache, redis */
     void *store_conf;           /* the provider's own: servers, options */
     const char *spec;           /* as written, for the log */
@@ -93,8 +92,9 @@ typedef struct lr_quota_srv {
 typedef struct {
     const char *key;            /* lrq:NAME:PERIOD:WINDOW:v... (lr_quota.c) */
     apr_off_t n;                /* bytes to charge or to give back */
-    apr_off_t size;             /* the budget's size */
-    apr_int64_t ttl;            /* seconds the window has left, at least 1 */
+    apr_off_t size;             /* reserve: the budget's size */
+    apr_int64_t ttl;            /* reserve: seconds the window has left, at
+                                 * least 1 */
     apr_int64_t now;            /* Unix seconds the ttl counts from (the
                                  * shm store, on this machine's clock,
                                  * need not read the clock again) */
@@ -111,7 +111,9 @@ typedef struct {
 lr_qs_result lr_qstore_reserve(request_rec *r, lr_qop *ops, int nops,
                                int *over);
 
-/* Gives back what the ops say, never below 0; a failure is logged. */
+/* Gives back what the ops say (key, n and now), never below 0; a failure
+ * is logged.
+ */
 void lr_qstore_refund(request_rec *r, lr_qop *ops, int nops);
 
 /* fail=closed: a request the store cannot charge is refused. */

@@ -42,17 +42,21 @@ static int lr_qs_used;
  * Configuration
  */
 
+/* The store of a server that names none: shm, timeout and table size
+ * unset (their defaults), fail=open.
+ */
+static const lr_quota_srv lr_qstore_default = {
+    &lr_qstore_shm, NULL, "shm", -1, 0, -1, NULL
+};
+
 lr_quota_srv *lr_qstore_srv_conf(server_rec *s, apr_pool_t *p)
 {
     lr_srv_conf *sconf = ap_get_module_config(s->module_config,
                                               &length_required_module);
 
     if (!sconf->quota) {
-        sconf->quota = apr_pcalloc(p, sizeof(*sconf->quota));
-        sconf->quota->provider = &lr_qstore_shm;
-        sconf->quota->spec = "shm";
-        sconf->quota->entries = -1;
-        sconf->quota->timeout = -1;
+        sconf->quota = apr_palloc(p, sizeof(*sconf->quota));
+        *sconf->quota = lr_qstore_default;
         sconf->quota->budgets = apr_array_make(p, 4, sizeof(lr_quota *));
     }
     return sconf->quota;
@@ -62,10 +66,8 @@ const lr_quota_srv *lr_qstore_main(server_rec *s)
 {
     const lr_srv_conf *sconf = ap_get_module_config(s->module_config,
                                                     &length_required_module);
-    static const lr_quota_srv dflt = {0, &lr_qstore_shm, NULL, "shm", -1, 0,
-                                      -1, NULL};
 
-    return sconf->quota ? sconf->quota : &dflt;
+    return sconf->quota ? sconf->quota : &lr_qstore_default;
 }
 
 /* "shm, memcache:host:port[,host:port...], redis:... or redis-sentinel:..." */
@@ -186,7 +188,6 @@ const char *lr_cmd_quota_store(cmd_parms *cmd, void *dconf,
     if (pv->finish && (err = pv->finish(cmd, qs))) {
         return err;
     }
-    qs->store_set = 1;
     return NULL;
 }
 
