@@ -352,6 +352,17 @@ static lr_quota_window *lr_quota_window_for(request_rec *r,
     return w;
 }
 
+static apr_status_t lr_quota_stream(request_rec *r, void *ctx,
+                                    apr_off_t seen, apr_off_t *at);
+
+/* A streamed body's budgets are charged from the meter, starting with
+ * the next bytes that arrive.
+ */
+static void lr_quota_watch(request_rec *r, lr_quota_state *st)
+{
+    lr_meter_watch(r, lr_quota_stream, st, lr_meter(r)->seen);
+}
+
 /* Charges the budgets in qs (const lr_quota *) with the declared length,
  * in one trip to the store: those not charged for the request already;
  * in the scope's own phase (late 0) those keyed on the user are left for
@@ -428,9 +439,15 @@ static int lr_quota_apply(request_rec *r, lr_quota_state *st,
         n++;
     }
     if (st->streamed) {
-        /* Charged as the body arrives (lr_quota_stream). */
+        /* Charged as the body arrives (lr_quota_stream); a scope reached
+         * once the body is counted (an internal redirect after fixups)
+         * has its budgets charged from the next bytes on.
+         */
         for (i = 0; i < n; i++) {
             *(lr_quota_budget *)apr_array_push(st->budgets) = pending[i];
+        }
+        if (n && st->armed) {
+            lr_quota_watch(r, st);
         }
         return DECLINED;
     }
@@ -573,9 +590,6 @@ int lr_quota_charge_buffered(request_rec *r, const lr_quota_dir *qd,
     return rv;
 }
 
-static apr_status_t lr_quota_stream(request_rec *r, void *ctx,
-                                    apr_off_t seen, apr_off_t *at);
-
 /* The last fixup before the handler: the budgets keyed on the user (httpd
  * knows the user now), and from here on the body is counted: what arrives
  * stays charged, and a streamed body is charged as it arrives.  Bytes read
@@ -603,7 +617,7 @@ int lr_quota_fixups(request_rec *r, lr_body *body)
         st->armed = 1;
         st->base = lr_meter(r)->seen;
         if (st->streamed && st->budgets->nelts) {
-            lr_meter_watch(r, lr_quota_stream, st, st->base);
+            lr_quota_watch(r, st);
         }
     }
     return rv;

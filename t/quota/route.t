@@ -1,7 +1,9 @@
 # Every scope on a request's way charges its budgets, each budget (by
 # name) once per request: a per-directory rewrite into a scope with
-# another budget, and a DirectoryIndex file whose scope adds a budget to
-# the one its directory has (t/conf/quota.conf.in, quota-route).
+# another budget, the same for a streamed body whose first scope charged
+# nothing (its budget's key is empty), and a DirectoryIndex file whose
+# scope adds a budget to the one its directory has (t/conf/quota.conf.in,
+# quota-route).
 use strict;
 use warnings FATAL => 'all';
 
@@ -13,7 +15,7 @@ use Apache::TestUtil;
 use LRTest qw(:all);
 use LRQuota qw(:all);
 
-plan tests => 8;
+plan tests => 10;
 
 my $V = 'lr_quota';
 
@@ -26,6 +28,19 @@ ok t_cmp($r->{status}, 429,
          "600 more would pass the target scope's 1000-byte budget: 429");
 ok t_cmp(json_field($r->{body}, 'name'), 'rwto',
          'the budget spent is the target scope\'s (rwto)');
+
+# --- a streamed body, rewritten out of rws (whose budget has no key for
+# it) into rws-to (1000) ------------------------------------------------
+my $tag = tag('rws');
+$r = raw_request($V, http_request(POST => "/quota-route/rws/go?$tag",
+    headers => ['Transfer-Encoding: chunked', 'Connection: close'],
+    body => chunked(('s' x 500) x 3)));
+ok t_cmp($r->{status}, 413,
+         "1500 streamed bytes into the target scope's 1000-byte budget: "
+         . "cut, 413");
+ok t_cmp(scalar(wait_for_lines('error_log',
+             qr/LR00001: refused POST \/q\/rws-to\S* .*reason quota\b/)),
+         1, 'refused for the budget (LR00001, reason quota)');
 
 # --- DirectoryIndex: the directory has dirshared (2000); the index
 # file's scope has dirshared too and dirindex (1000) ---------------------
