@@ -48,6 +48,14 @@ typedef struct {
     lr_quota_window *windows;   /* newest first, or NULL */
 } lr_quota_budget;
 
+/* A budget keyed on the user, left for fixups with the mode of the scope
+ * that has it.
+ */
+typedef struct {
+    const lr_quota *q;
+    lr_mode_e mode;
+} lr_quota_late;
+
 /* What the quotas did to one request body, in the body's state that the
  * initial request and its internal redirects share.
  */
@@ -63,9 +71,8 @@ typedef struct lr_quota_req {
     apr_array_header_t *budgets;    /* lr_quota_budget */
     apr_array_header_t budgets_hdr; /* budgets' header, and room for the */
     lr_quota_budget budgets_room[2];    /* first two without an allocation */
-    apr_array_header_t *late;   /* const lr_quota *, keyed on the user:
+    apr_array_header_t *late;   /* lr_quota_late: keyed on the user,
                                  * charged in fixups */
-    lr_mode_e late_mode;
     int headers;                /* LengthRequiredQuotaHeaders in force */
     /* For LengthRequiredQuotaHeaders: the budget with the least left. */
     const lr_quota *least;
@@ -324,7 +331,7 @@ static int lr_quota_charged(const lr_quota_state *st, const lr_quota *q)
         }
     }
     for (i = 0; st->late && i < st->late->nelts; i++) {
-        if (!strcmp(APR_ARRAY_IDX(st->late, i, const lr_quota *)->name,
+        if (!strcmp(APR_ARRAY_IDX(st->late, i, lr_quota_late).q->name,
                     q->name)) {
             return 1;
         }
@@ -394,12 +401,14 @@ static int lr_quota_apply(request_rec *r, lr_quota_state *st,
                 continue;
             }
             if (q->after_auth && !st->armed) {
+                lr_quota_late *l;
+
                 if (!st->late) {
-                    st->late = apr_array_make(r->pool, 1,
-                                              sizeof(lr_quota *));
+                    st->late = apr_array_make(r->pool, 1, sizeof(*l));
                 }
-                APR_ARRAY_PUSH(st->late, const lr_quota *) = q;
-                st->late_mode = mode;
+                l = apr_array_push(st->late);
+                l->q = q;
+                l->mode = mode;
                 continue;
             }
         }
@@ -521,7 +530,6 @@ static lr_quota_state *lr_quota_state_get(request_rec *r, apr_off_t declared)
     st->base = 0;
     st->arrived = 0;
     st->late = NULL;
-    st->late_mode = LR_MODE_UNSET;
     st->least = NULL;
     st->least_left = 0;
     st->least_reset = 0;
@@ -603,13 +611,30 @@ int lr_quota_fixups(request_rec *r, lr_body *body)
     if (!st) {
         return DECLINED;
     }
-    if (st->late && st->late->nelts) {
-        apr_array_header_t *late = st->late;
+    if (st->late) {
+        /* Each in its own scope's mode: those of On scopes first, then
+         * those of LogOnly ones (which can only report).
+         */
+        static const lr_mode_e modes[2] = {LR_MODE_ON, LR_MODE_LOGONLY};
+        apr_array_header_t *late = st->late, *qs;
+        int i, m;
 
         st->late = NULL;
-        if ((rv = lr_quota_apply(r, st, late, st->late_mode, 1))
-            != DECLINED) {
-            return rv;
+        qs = apr_array_make(r->pool, late->nelts, sizeof(const lr_quota *));
+        for (m = 0; m < 2; m++) {
+            qs->nelts = 0;
+            for (i = 0; i < late->nelts; i++) {
+                const lr_quota_late *l = &APR_ARRAY_IDX(late, i,
+                                                        lr_quota_late);
+
+                if (l->mode == modes[m]) {
+                    APR_ARRAY_PUSH(qs, const lr_quota *) = l->q;
+                }
+            }
+            if (qs->nelts
+                && (rv = lr_quota_apply(r, st, qs, modes[m], 1)) != DECLINED) {
+                return rv;
+            }
         }
         lr_quota_headers(r, st);
     }

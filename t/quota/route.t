@@ -1,9 +1,10 @@
 # Every scope on a request's way charges its budgets, each budget (by
 # name) once per request: a per-directory rewrite into a scope with
 # another budget, the same for a streamed body whose first scope charged
-# nothing (its budget's key is empty), and a DirectoryIndex file whose
-# scope adds a budget to the one its directory has (t/conf/quota.conf.in,
-# quota-route).
+# nothing (its budget's key is empty), a DirectoryIndex file whose scope
+# adds a budget to the one its directory has, and budgets keyed on the
+# user from an On directory and its LogOnly index file, each charged in
+# its own scope's mode (t/conf/quota.conf.in, quota-route).
 use strict;
 use warnings FATAL => 'all';
 
@@ -14,8 +15,10 @@ use Apache::Test;
 use Apache::TestUtil;
 use LRTest qw(:all);
 use LRQuota qw(:all);
+use Digest::SHA qw(sha1_base64);
+use MIME::Base64 ();
 
-plan tests => 10;
+plan tests => 12;
 
 my $V = 'lr_quota';
 
@@ -55,3 +58,20 @@ ok t_cmp(json_field($r->{body}, 'name'), 'dirindex',
          "the index file's own budget is charged, and the shared one once");
 ok t_cmp(json_field($r->{body}, 'remaining'), 400,
          'dirindex has 400 of 1000 left (one 600 charged)');
+
+# --- budgets keyed on the user: userdir (1000, On) in the directory,
+# userfile (100000) in its index file's LogOnly scope --------------------
+my $pw = Apache::Test::vars('t_logs') . '/quota-route.htpasswd';
+open my $fh, '>', $pw or die "$pw: $!";
+my $hash = sha1_base64('secret');
+$hash .= '=' while length($hash) % 4;
+print $fh "carol:{SHA}$hash\n";
+close $fh;
+my $auth = 'Authorization: Basic '
+    . MIME::Base64::encode_base64('carol:secret', '');
+$r = upload($V, '/quota-route/user/', 600, headers => [$auth]);
+ok t_cmp($r->{status}, 200, 'carol: 600 to the directory, served by its index');
+$r = upload($V, '/quota-route/user/', 600, headers => [$auth]);
+ok t_cmp($r->{status}, 429,
+         "600 more pass the directory's budget, which is On: 429 although "
+         . 'the index file is LogOnly');
