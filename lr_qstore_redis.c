@@ -436,8 +436,20 @@ static void lr_redis_child_init(apr_pool_t *pchild, server_rec *s,
     lr_redis.lock = NULL;
 #if APR_HAS_THREADS
     if (lr_redis.max > 1) {
-        apr_thread_mutex_create(&lr_redis.lock, APR_THREAD_MUTEX_DEFAULT,
-                                pchild);
+        apr_status_t rv = apr_thread_mutex_create(&lr_redis.lock,
+                                                  APR_THREAD_MUTEX_DEFAULT,
+                                                  pchild);
+
+        if (rv != APR_SUCCESS) {
+            /* Without the lock threads would share connections: no
+             * client (LR00055 at request time, the fail mode).
+             */
+            ap_log_error(APLOG_MARK, APLOG_ERR, rv, s, "LR00055: quota "
+                         "store %s: cannot create the lock of this child's "
+                         "Redis connections", store->spec);
+            lr_redis.max = 0;
+            return;
+        }
     }
 #endif
     apr_pool_cleanup_register(pchild, NULL, lr_redis_cleanup,
@@ -496,18 +508,18 @@ static void lr_redis_put(redisContext *ctx, apr_uint32_t version)
  */
 
 /* Runs script s (0 reserve, 1 refund) with argv[3...] (keys and ARGV
- * after "EVALSHA sha nkeys"): its reply, or NULL and *why.  A probe of a
- * given-up store with Sentinel (asked: LR_QB_PROBE) skips the idle
- * connections, made for a master that failed, and asks the sentinels
- * first.  By SHA-1
+ * after "EVALSHA sha nkeys"): its reply, or NULL and *why.  By SHA-1
  * first; when this server has not seen the script (NOSCRIPT: new or
  * restarted), the script itself.  A connection that turns out to be one
  * the server had closed (it restarted) failed before the script could
- * run, and with Sentinel one whose server answers READONLY is a replica
- * now (a failover: the script wrote nothing); so the next idle one, or a
- * new one, is tried.  Any other failure (a timeout above all: the script
- * may have run) is final.  New connections share one timeout for their
- * set-up, from the first one made.
+ * run, so the next idle one, or a new one, is tried.  With Sentinel, one
+ * whose server answers READONLY is to a replica now (a failover: the
+ * script wrote nothing), and a probe of a given-up store (asked:
+ * LR_QB_PROBE) follows a master that failed: both skip the idle
+ * connections, made for that server, and ask the sentinels first.  Any
+ * other failure (a timeout above all: the script may have run) is final.
+ * New connections share one timeout for their set-up, from the first one
+ * made.
  */
 static redisReply *lr_redis_run(request_rec *r, int s, int asked,
                                 int argc, const char **argv,
@@ -520,8 +532,8 @@ static redisReply *lr_redis_run(request_rec *r, int s, int asked,
     apr_time_t deadline = 0;
     redisReply *reply = NULL;
     redisContext *ctx;
-    int probe = rc->sentinels && asked == LR_QB_PROBE;
-    int tries, pass, stale, err, pooled = !probe;
+    int ask = rc->sentinels && asked == LR_QB_PROBE;
+    int tries, pass, stale, err, pooled = !ask;
 
     argv[0] = "EVALSHA";
     argv[1] = lr_redis_sha[s];
@@ -530,7 +542,7 @@ static redisReply *lr_redis_run(request_rec *r, int s, int asked,
             if (!deadline) {
                 deadline = apr_time_now() + timeout;
             }
-            if (!(ctx = lr_redis_open(r, lr_redis_store, deadline, probe,
+            if (!(ctx = lr_redis_open(r, lr_redis_store, deadline, ask,
                                       &version, why))) {
                 return NULL;
             }
@@ -549,14 +561,16 @@ static redisReply *lr_redis_run(request_rec *r, int s, int asked,
         }
         if (reply && rc->sentinels && reply->type == REDIS_REPLY_ERROR
             && !strncmp(reply->str, "READONLY", 8)) {
-            /* The idle connections were made for the same server: only a
-             * new one can find the master.
+            /* The idle connections were made for the same server, which
+             * is no master now: a new one, to the master the sentinels
+             * name.
              */
             *why = apr_psprintf(r->pool, "%s, a replica now, answered %s",
                                 lr_redis_server(r->pool, ctx), reply->str);
             freeReplyObject(reply);
             redisFree(ctx);
             pooled = 0;
+            ask = 1;
             continue;
         }
         if (reply) {
