@@ -242,13 +242,18 @@ void lr_qbreaker_failed(request_rec *r, int i, int asked, apr_status_t rv,
         apr_atomic_set64(&b->retry_at, apr_time_now() + backoff);
         return;
     }
-    if (apr_atomic_inc32(&b->fails) + 1 >= LR_QB_TRIES
-        && apr_atomic_cas32(&b->down, 1, 0) == 0) {
+    if (apr_atomic_inc32(&b->fails) + 1 >= LR_QB_TRIES) {
+        /* The back-off is in place before the breaker is seen down, so
+         * that no request probes on an old one; a child that loses the
+         * race to give it up wrote the same values.
+         */
         apr_atomic_set64(&b->backoff, LR_QB_BACKOFF_FIRST);
         apr_atomic_set64(&b->retry_at, apr_time_now() + LR_QB_BACKOFF_FIRST);
-        apr_atomic_set32(&b->fails, 0);
-        lr_qbreaker_changed(r, i, 0, rv, what);
-        return;
+        if (apr_atomic_cas32(&b->down, 1, 0) == 0) {
+            apr_atomic_set32(&b->fails, 0);
+            lr_qbreaker_changed(r, i, 0, rv, what);
+            return;
+        }
     }
     if (lr_qstore_may_log(&b->last_log)) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
