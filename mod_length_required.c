@@ -181,6 +181,16 @@ static int lr_scope(request_rec *r, const lr_dir_conf *conf)
     lr_verdict v;
 
     if (!p) {
+        /* Nothing to judge here after all (a .htaccess's TightenOnly, a
+         * method listed by name): fixups need not ask this scope again,
+         * unless the request holds more than the look.
+         */
+        void *slot = LR_SLOT(r);
+
+        if (!slot || LR_TAG(slot) == 2) {
+            ap_set_module_config(r->request_config, &length_required_module,
+                                 LR_LOOKED(r->per_dir_config));
+        }
         return DECLINED;
     }
     v = lr_judge(r, p, conf->quota != NULL);
