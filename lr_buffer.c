@@ -72,7 +72,6 @@ struct lr_buffer {
     int pass_on;                /* LogOnly past the bound: the rest of the
                                  * body streams on from the client */
     int whole;                  /* read to its end within the bound */
-    int handed_on;              /* lr_buffer_hand_on() has run */
     apr_bucket_brigade *spool;  /* what is still to be served */
 };
 
@@ -466,10 +465,9 @@ void lr_buffer_hand_on(request_rec *r, lr_body *body)
 {
     struct lr_buffer *b = body->buffer;
 
-    if (!b || b->state != LR_BUF_DONE || b->handed_on) {
+    if (!b || b->state != LR_BUF_DONE) {
         return;
     }
-    b->handed_on = 1;
     if (b->whole) {
         apr_table_unset(r->headers_in, "Transfer-Encoding");
         apr_table_setn(r->headers_in, "Content-Length",

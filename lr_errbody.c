@@ -139,7 +139,7 @@ void lr_insert_error_filter(request_rec *r)
     int json;
 
     rq = lr_req_of(r);
-    if (!rq || !rq->body || r->status != rq->body->status
+    if (!rq || r->status != rq->body->status
         || (r->status != HTTP_LENGTH_REQUIRED
             && r->status != HTTP_REQUEST_ENTITY_TOO_LARGE
             && r->status != HTTP_TOO_MANY_REQUESTS

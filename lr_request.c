@@ -58,7 +58,8 @@ const lr_reason_info lr_reasons[LR_REASON_COUNT] = {
  * The state of a request and of its body
  */
 
-lr_req *lr_req_get(request_rec *r)
+/* r's state, made if there is none, with body as its body state. */
+static lr_req *lr_req_get(request_rec *r, lr_body *body)
 {
     void *v = LR_SLOT(r);
     lr_req *rq;
@@ -67,7 +68,7 @@ lr_req *lr_req_get(request_rec *r)
         return v;
     }
     rq = apr_palloc(r->pool, sizeof(*rq));
-    rq->body = NULL;
+    rq->body = body;
     rq->judged = (LR_TAG(v) == 1);
     rq->scope = rq->judged
                 ? (const ap_conf_vector_t *)((apr_uintptr_t)v - 1) : NULL;
@@ -77,12 +78,12 @@ lr_req *lr_req_get(request_rec *r)
 
 lr_body *lr_body_get(request_rec *r)
 {
-    lr_req *rq = lr_req_get(r);
+    void *v = LR_SLOT(r);
 
-    if (!rq->body) {
-        rq->body = apr_pcalloc(r->pool, sizeof(*rq->body));
+    if (v && !LR_IS_MARK(v)) {
+        return ((lr_req *)v)->body;
     }
-    return rq->body;
+    return lr_req_get(r, apr_pcalloc(r->pool, sizeof(lr_body)))->body;
 }
 
 int lr_judged_here(const request_rec *r)
@@ -155,12 +156,9 @@ int lr_inherit(request_rec *r)
         return 0;
     }
     from = v;
-    rq = lr_req_get(r);
+    rq = lr_req_get(r, from->body);
     rq->judged = from->judged;
     rq->body = from->body;
-    if (!rq->body) {
-        return 0;
-    }
     if (rq->body->status) {
         ap_add_input_filter_handle(lr_gone_filter_handle, NULL, r,
                                    r->connection);

@@ -114,7 +114,9 @@ typedef struct lr_body {
  */
 typedef struct {
     const ap_conf_vector_t *scope;
-    lr_body *body;              /* NULL until a feature needs it */
+    lr_body *body;              /* never NULL: a state is made for its
+                                 * body (lr_body_get), or with another's
+                                 * (lr_inherit) */
     int judged;
 } lr_req;
 
@@ -152,8 +154,7 @@ static APR_INLINE lr_req *lr_req_of(const request_rec *r)
 /* Whether r's scope (its per_dir_config as it is now) has judged it. */
 int lr_judged_here(const request_rec *r);
 
-/* r's state, made if there is none; its body state, likewise. */
-lr_req *lr_req_get(request_rec *r);
+/* r's body state, made (with r's state) if there is none. */
 lr_body *lr_body_get(request_rec *r);
 
 /* A scope judges r now: counted as judged unless an earlier scope on the

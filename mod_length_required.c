@@ -220,7 +220,7 @@ static LR_COLD int lr_redirected(request_rec *r)
         return DECLINED;
     }
     rq = lr_req_of(r);
-    if (rq && rq->body && rq->body->buffer) {
+    if (rq && rq->body->buffer) {
         lr_buffer_attach(r, rq->body);
     }
     conf = ap_get_module_config(r->per_dir_config, &length_required_module);
@@ -265,8 +265,8 @@ static LR_COLD int lr_fixups_buffer(request_rec *r, lr_body *body)
     lr_mode_e mode;
     int rv = lr_buffer_read(r, body, &length, &mode);
 
-    if (rv != OK) {
-        return rv;
+    if (rv != OK || mode == LR_MODE_OFF) {
+        return rv;              /* failed, or read already (a redirect) */
     }
     conf = ap_get_module_config(r->per_dir_config, &length_required_module);
     if (length >= 0 && conf->quota
@@ -288,7 +288,7 @@ static LR_COLD int lr_fixups_buffer(request_rec *r, lr_body *body)
 static LR_COLD int lr_fixups_state(request_rec *r)
 {
     const lr_req *rq = lr_req_of(r);
-    lr_body *body = rq ? rq->body : NULL;
+    lr_body *body = rq ? rq->body : NULL;     /* a state has a body */
     int rv;
 
     if (body) {
@@ -540,8 +540,6 @@ static int lr_check_config(apr_pool_t *pconf, apr_pool_t *plog,
          */
         ap_hook_insert_error_filter(lr_insert_error_filter, NULL, NULL,
                                     APR_HOOK_MIDDLE);
-    }
-    if (policy || strict) {
         apr_hook_sort_all();
     }
     return OK;
