@@ -10,7 +10,6 @@ package LRServer;
 #                             on and that this process has not handed out
 #                             before; from @PORT_RANGE when that is set
 #   port_open(PORT)           whether something accepts on 127.0.0.1:PORT
-#   wait_port(PORT, SECS)     waits up to SECS (10) for it; 1 or 0
 #   start_daemon(NAME, %o)    a daemon, waited for; returns a handle (below)
 #   stop_daemon(D)            stops it: SIGCONT and SIGTERM, then SIGKILL to
 #                             its process group after 20 s; 1 if it exited
@@ -58,7 +57,7 @@ use IO::Socket::UNIX ();
 use POSIX ();
 use Time::HiRes qw(time sleep);
 
-our @EXPORT_OK = qw(free_port port_open wait_port start_daemon stop_daemon
+our @EXPORT_OK = qw(free_port port_open start_daemon stop_daemon
                     start_httpd restart_httpd httpd_syntax php_fpm_program
                     start_php_fpm);
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
@@ -99,16 +98,6 @@ sub port_open {
                                   Timeout => 1) or return 0;
     close $s;
     return 1;
-}
-
-sub wait_port {
-    my ($port, $secs) = @_;
-    my $until = time + ($secs || 10);
-    while (1) {
-        return 1 if port_open($port);
-        return 0 if time > $until;
-        sleep 0.05;
-    }
 }
 
 # Daemons

@@ -61,9 +61,10 @@ sub http_request {
         map({ "$_\r\n" } @headers), "\r\n", $body;
 }
 
-# A chunked body made of the given pieces, with its last chunk.
+# A chunked body made of the given pieces, with its last chunk.  An empty
+# piece is left out: a chunk of size 0 would end the body there.
 sub chunked {
-    my (@pieces) = @_;
+    my (@pieces) = grep { length } @_;
     return join('', map { sprintf("%x\r\n%s\r\n", length $_, $_) } @pieces)
         . "0\r\n\r\n";
 }

@@ -38,8 +38,7 @@ sub upload_req {
     elsif (defined $opt{chunked}) {
         my $n = $opt{chunked};
         push @h, 'Transfer-Encoding: chunked';
-        $body = chunked(('u' x 1000) x int($n / 1000),
-                        $n % 1000 ? 'u' x ($n % 1000) : ());
+        $body = chunked(('u' x 1000) x int($n / 1000), 'u' x ($n % 1000));
     }
     return scalar raw_request($opt{vhost} || 'lr_upload',
         http_request($method, $path, headers => \@h, body => $body),
