@@ -122,8 +122,8 @@ static const char *lr_token_end(const char *s, const char *end)
     return s;
 }
 
-/* A method is an HTTP token. */
-int lr_is_token(const char *s)
+/* A method is an HTTP token (RFC 9110, section 5.6.2). */
+static int lr_is_token(const char *s)
 {
     apr_size_t len = strlen(s);
 
@@ -216,9 +216,9 @@ static lr_field_result lr_field_element(const char *s, const char *end,
                                         lr_field_syntax syntax,
                                         apr_int64_t *v)
 {
-    apr_int64_t n = 0;
+    apr_int64_t n;
     int negative = 0;
-    const char *digits;
+    const char *p;
 
     if (syntax == LR_FIELD_SF_BOOLEAN) {
         if (end - s != 2 || s[0] != '?' || (s[1] != '0' && s[1] != '1')) {
@@ -231,15 +231,11 @@ static lr_field_result lr_field_element(const char *s, const char *end,
         negative = 1;
         s++;
     }
-    digits = s;
-    while (s < end && apr_isdigit(*s)) {
-        n = n * 10 + (*s - '0');
-        if (s - digits == 15) {
-            return LR_FIELD_MALFORMED;      /* a 16th digit */
-        }
-        s++;
-    }
-    if (s == digits || s != end) {
+    /* At most 15 digits, leading zeros counted (RFC 8941's limit, which
+     * tus's plain integers are held to too).  An element ends where no
+     * digit is (a space, a tab, a comma, the end).
+     */
+    if (!lr_digits(s, APR_INT64_MAX, &n, &p) || p != end || p - s > 15) {
         return LR_FIELD_MALFORMED;
     }
     if (negative) {

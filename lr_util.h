@@ -97,9 +97,6 @@ static APR_INLINE apr_off_t lr_length_value(const char *s)
  * Methods
  */
 
-/* A method is an HTTP token (RFC 9110, section 5.6.2). */
-int lr_is_token(const char *s);
-
 /* Adds one word of a LengthRequiredMethods list to a set of methods: to
  * the mask, at bit (0 to 63), or, with bit LR_METHOD_BY_NAME, to the names
  * matched as strings.  Returns 0 if the word is not a method token.
