@@ -33,12 +33,7 @@
 
 /* LengthRequiredQuotaStore memcache:host:port[,host:port...] */
 typedef struct {
-    const char *host;
-    apr_port_t port;
-} lr_mc_server;
-
-typedef struct {
-    apr_array_header_t *servers;    /* lr_mc_server */
+    apr_array_header_t *servers;    /* lr_hostport */
 } lr_mc_conf;
 
 /* Per child (child_init), read afterwards: one client per thread, each
@@ -55,29 +50,16 @@ static apr_uint32_t lr_mc_last_log;     /* of this process's own lines */
 static const char *lr_mc_parse(cmd_parms *cmd, lr_quota_srv *store,
                                const char *address)
 {
-    lr_mc_conf *mc = apr_pcalloc(cmd->pool, sizeof(*mc));
-    char *list = apr_pstrdup(cmd->temp_pool, address), *last, *hp;
-    apr_size_t len = strlen(address);
+    lr_mc_conf *mc = apr_palloc(cmd->pool, sizeof(*mc));
+    const char *bad;
 
-    mc->servers = apr_array_make(cmd->pool, 2, sizeof(lr_mc_server));
-    if (!len || address[0] == ',' || address[len - 1] == ','
-        || ap_strstr_c(address, ",,")) {
-        return apr_psprintf(cmd->pool, "%s: '%s' does not name "
-                            "memcache:host:port[,host:port...]",
-                            cmd->cmd->name, store->spec);
-    }
-    for (hp = apr_strtok(list, ",", &last); hp;
-         hp = apr_strtok(NULL, ",", &last)) {
-        lr_mc_server *ms = apr_array_push(mc->servers);
-        char *host, *scope;
-
-        if (apr_parse_addr_port(&host, &scope, &ms->port, hp, cmd->temp_pool)
-            != APR_SUCCESS || !host || !ms->port || scope) {
-            return apr_psprintf(cmd->pool, "%s: '%s' in '%s' is not a "
-                                "valid host:port", cmd->cmd->name, hp,
-                                store->spec);
-        }
-        ms->host = apr_pstrdup(cmd->pool, host);
+    if (!lr_parse_hostports(cmd->pool, address, &mc->servers, &bad)) {
+        return *bad ? apr_psprintf(cmd->pool, "%s: '%s' in '%s' is not a "
+                                   "valid host:port", cmd->cmd->name, bad,
+                                   store->spec)
+                    : apr_psprintf(cmd->pool, "%s: '%s' does not name "
+                                   "memcache:host:port[,host:port...]",
+                                   cmd->cmd->name, store->spec);
     }
     store->store_conf = mc;
     return NULL;
@@ -106,12 +88,12 @@ static apr_status_t lr_mc_init(apr_pool_t *pconf, server_rec *s,
     int i;
 
     for (i = 0; i < mc->servers->nelts; i++) {
-        const lr_mc_server *ms = &APR_ARRAY_IDX(mc->servers, i,
-                                                lr_mc_server);
+        const lr_hostport *ms = &APR_ARRAY_IDX(mc->servers, i,
+                                               lr_hostport);
 
-        names[i] = apr_psprintf(pconf, ap_strchr_c(ms->host, ':')
-                                       ? "memcache:[%s]:%u" : "memcache:%s:%u",
-                                ms->host, ms->port);
+        names[i] = apr_pstrcat(pconf, "memcache:",
+                               lr_hostport_name(pconf, ms->host, ms->port),
+                               NULL);
     }
     return lr_qbreaker_init(pconf, s, store, names, mc->servers->nelts, 0, 0);
 }
@@ -163,8 +145,8 @@ static void lr_mc_child_init(apr_pool_t *pchild, server_rec *s,
     memcached_behavior_set(master, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 0);
     memcached_behavior_set(master, MEMCACHED_BEHAVIOR_AUTO_EJECT_HOSTS, 0);
     for (i = 0; i < mc->servers->nelts; i++) {
-        const lr_mc_server *srv = &APR_ARRAY_IDX(mc->servers, i,
-                                                 lr_mc_server);
+        const lr_hostport *srv = &APR_ARRAY_IDX(mc->servers, i,
+                                                 lr_hostport);
         const memcached_instance_st *inst;
 
         memcached_server_add(master, srv->host, srv->port);

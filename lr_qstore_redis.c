@@ -158,22 +158,14 @@ static int lr_redis_word_ok(const char *s)
     return 1;
 }
 
-/* host:port ([host]:port for IPv6) into addr; 0 when it is not one. */
-static int lr_redis_hostport(apr_pool_t *p, const char *hp,
-                             lr_redis_addr *addr)
+/* A server of the list into addr. */
+static void lr_redis_addr_set(apr_pool_t *p, const lr_hostport *hp,
+                              lr_redis_addr *addr)
 {
-    char *host, *scope;
-    apr_port_t port;
-
-    if (apr_parse_addr_port(&host, &scope, &port, hp, p) != APR_SUCCESS
-        || !host || !port || scope) {
-        return 0;
-    }
-    addr->host = host;
-    addr->port = port;
+    addr->host = hp->host;
+    addr->port = hp->port;
     addr->path = NULL;
-    addr->name = lr_redis_name(p, host, port);
-    return 1;
+    addr->name = lr_hostport_name(p, hp->host, hp->port);
 }
 
 /* redis:host:port, or redis:/path/to/redis.sock (a Unix socket) */
@@ -182,6 +174,8 @@ static const char *lr_redis_parse(cmd_parms *cmd, lr_quota_srv *store,
 {
     lr_redis_conf *rc = lr_redis_conf_make(cmd, store);
     struct sockaddr_un sun;
+    apr_array_header_t *list;
+    const char *bad;
 
     if (address[0] == '/') {
         /* hiredis would cut a longer path short without a word. */
@@ -201,11 +195,13 @@ static const char *lr_redis_parse(cmd_parms *cmd, lr_quota_srv *store,
                             "redis-sentinel:host:port[,host:port...]/master)",
                             cmd->cmd->name, store->spec);
     }
-    if (!lr_redis_hostport(cmd->pool, address, &rc->server)) {
+    if (!lr_parse_hostports(cmd->pool, address, &list, &bad)) {
         return apr_psprintf(cmd->pool, "%s: '%s' in '%s' is not a valid "
                             "host:port (or a socket: redis:/path/to/socket)",
                             cmd->cmd->name, address, store->spec);
     }
+    lr_redis_addr_set(cmd->pool, &APR_ARRAY_IDX(list, 0, lr_hostport),
+                      &rc->server);
     return NULL;
 }
 
@@ -215,10 +211,9 @@ static const char *lr_redis_sentinel_parse(cmd_parms *cmd,
                                            const char *address)
 {
     lr_redis_conf *rc = lr_redis_conf_make(cmd, store);
-    const char *slash = ap_strchr_c(address, '/'), *c;
-    char *list, *last, *hp;
-    apr_size_t len;
-    int n = 1;
+    const char *slash = ap_strchr_c(address, '/'), *bad;
+    apr_array_header_t *list;
+    int i;
 
     if (!slash || !lr_redis_word_ok(slash + 1)) {
         return apr_psprintf(cmd->pool, "%s: '%s' names no master; use "
@@ -228,26 +223,23 @@ static const char *lr_redis_sentinel_parse(cmd_parms *cmd,
                             store->spec);
     }
     rc->master = slash + 1;
-    len = (apr_size_t)(slash - address);
-    list = apr_pstrmemdup(cmd->temp_pool, address, len);
-    if (!len || list[0] == ',' || list[len - 1] == ','
-        || ap_strstr_c(list, ",,")) {
-        return apr_psprintf(cmd->pool, "%s: '%s' does not name "
-                            "redis-sentinel:host:port[,host:port...]/master",
-                            cmd->cmd->name, store->spec);
+    if (!lr_parse_hostports(cmd->pool,
+                            apr_pstrmemdup(cmd->temp_pool, address,
+                                           slash - address),
+                            &list, &bad)) {
+        return *bad ? apr_psprintf(cmd->pool, "%s: '%s' in '%s' is not a "
+                                   "valid host:port", cmd->cmd->name, bad,
+                                   store->spec)
+                    : apr_psprintf(cmd->pool, "%s: '%s' does not name "
+                                   "redis-sentinel:host:port[,host:port...]"
+                                   "/master", cmd->cmd->name, store->spec);
     }
-    for (c = list; *c; c++) {
-        n += *c == ',';
-    }
-    rc->sentinels = apr_pcalloc(cmd->pool, n * sizeof(*rc->sentinels));
-    for (hp = apr_strtok(list, ",", &last); hp;
-         hp = apr_strtok(NULL, ",", &last)) {
-        if (!lr_redis_hostport(cmd->pool, hp,
-                               &rc->sentinels[rc->nsentinels++])) {
-            return apr_psprintf(cmd->pool, "%s: '%s' in '%s' is not a "
-                                "valid host:port", cmd->cmd->name, hp,
-                                store->spec);
-        }
+    rc->nsentinels = list->nelts;
+    rc->sentinels = apr_palloc(cmd->pool,
+                               list->nelts * sizeof(*rc->sentinels));
+    for (i = 0; i < list->nelts; i++) {
+        lr_redis_addr_set(cmd->pool, &APR_ARRAY_IDX(list, i, lr_hostport),
+                          &rc->sentinels[i]);
     }
     return NULL;
 }

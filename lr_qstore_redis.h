@@ -65,9 +65,6 @@ typedef struct {
  * the master.
  */
 
-/* "host:port", or "[host]:port" for IPv6: a server's name in messages. */
-const char *lr_redis_name(apr_pool_t *p, const char *host, apr_port_t port);
-
 /* The server a connection is to, for messages. */
 const char *lr_redis_server(apr_pool_t *p, const redisContext *ctx);
 

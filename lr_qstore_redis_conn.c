@@ -64,19 +64,12 @@ static lr_redis_master *lr_redis_found;
  * Names
  */
 
-/* "host:port", or "[host]:port" for IPv6: a server's name in messages. */
-const char *lr_redis_name(apr_pool_t *p, const char *host, apr_port_t port)
-{
-    return apr_psprintf(p, ap_strchr_c(host, ':') ? "[%s]:%u" : "%s:%u",
-                        host, port);
-}
-
 const char *lr_redis_server(apr_pool_t *p, const redisContext *ctx)
 {
     if (ctx->connection_type == REDIS_CONN_UNIX) {
         return ctx->unix_sock.path;
     }
-    return lr_redis_name(p, ctx->tcp.host ? ctx->tcp.host : "?",
+    return lr_hostport_name(p, ctx->tcp.host ? ctx->tcp.host : "?",
                          (apr_port_t)ctx->tcp.port);
 }
 
@@ -362,9 +355,9 @@ static apr_uint32_t lr_redis_master_set(request_rec *r,
     ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "LR00056: quota store %s: "
                   "the master '%s' is at %s (named by sentinel %s, "
                   "confirmed by ROLE)%s%s", store->spec, rc->master,
-                  lr_redis_name(r->pool, host, port), rc->sentinels[i].name,
+                  lr_hostport_name(r->pool, host, port), rc->sentinels[i].name,
                   old_port ? "; it was at " : "",
-                  old_port ? lr_redis_name(r->pool, old, old_port) : "");
+                  old_port ? lr_hostport_name(r->pool, old, old_port) : "");
     return mine + 1;
 }
 
@@ -440,7 +433,7 @@ static redisContext *lr_redis_discover(request_rec *r,
             && port > 0) {
             ma.host = apr_pstrdup(r->pool, reply->element[0]->str);
             ma.port = (apr_port_t)port;
-            ma.name = lr_redis_name(r->pool, ma.host, ma.port);
+            ma.name = lr_hostport_name(r->pool, ma.host, ma.port);
         }
         else if (reply && reply->type == REDIS_REPLY_NIL) {
             last = apr_psprintf(r->pool, "sentinel %s knows no master '%s'",
@@ -510,7 +503,7 @@ redisContext *lr_redis_open(request_rec *r, const lr_quota_srv *store,
         return lr_redis_discover(r, store, deadline, timeout, NULL, NULL,
                                  version, why);
     }
-    ma.name = lr_redis_name(r->pool, host, ma.port);
+    ma.name = lr_hostport_name(r->pool, host, ma.port);
     if ((ctx = lr_redis_connect(&ma, &rc->auth, rc->db, 1, deadline,
                                 timeout, r->pool, why))) {
         return ctx;

@@ -122,6 +122,40 @@ static const char *lr_token_end(const char *s, const char *end)
     return s;
 }
 
+int lr_parse_hostports(apr_pool_t *p, const char *s,
+                       apr_array_header_t **list, const char **bad)
+{
+    apr_size_t len = strlen(s);
+    char *copy, *last, *hp;
+
+    *list = apr_array_make(p, 2, sizeof(lr_hostport));
+    *bad = "";
+    if (!len || s[0] == ',' || s[len - 1] == ',' || strstr(s, ",,")) {
+        return 0;
+    }
+    copy = apr_pstrdup(p, s);
+    for (hp = apr_strtok(copy, ",", &last); hp;
+         hp = apr_strtok(NULL, ",", &last)) {
+        lr_hostport *one = apr_array_push(*list);
+        char *host, *scope;
+
+        if (apr_parse_addr_port(&host, &scope, &one->port, hp, p)
+            != APR_SUCCESS || !host || !one->port || scope) {
+            *bad = hp;
+            return 0;
+        }
+        one->host = host;
+    }
+    return 1;
+}
+
+const char *lr_hostport_name(apr_pool_t *p, const char *host,
+                             apr_port_t port)
+{
+    return apr_psprintf(p, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host,
+                        port);
+}
+
 /* A method is an HTTP token (RFC 9110, section 5.6.2). */
 static int lr_is_token(const char *s)
 {

@@ -21,6 +21,7 @@
 #define LR_UTIL_H
 
 #include "apr.h"
+#include "apr_network_io.h"
 #include "apr_pools.h"
 #include "apr_tables.h"
 
@@ -92,6 +93,28 @@ static APR_INLINE apr_off_t lr_length_value(const char *s)
     return lr_digits(s, APR_INT64_MAX, &v, &end) ? (apr_off_t)v
                                                   : APR_INT64_MAX;
 }
+
+/*
+ * Servers of a store
+ */
+
+/* One server: its host (an IPv6 address without its brackets) and port. */
+typedef struct {
+    const char *host;
+    apr_port_t port;
+} lr_hostport;
+
+/* "host:port[,host:port...]" ("[host]:port" for IPv6) into *list, a new
+ * array of lr_hostport in p.  0 when it is not one, with *bad the element
+ * that is not a host and a port ("" where the list or an element is
+ * empty).
+ */
+int lr_parse_hostports(apr_pool_t *p, const char *s,
+                       apr_array_header_t **list, const char **bad);
+
+/* "host:port", or "[host]:port" for IPv6: a server's name in messages. */
+const char *lr_hostport_name(apr_pool_t *p, const char *host,
+                             apr_port_t port);
 
 /*
  * Methods
