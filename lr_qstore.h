@@ -62,8 +62,11 @@ typedef struct lr_qstore_provider {
     /* Whether budget q can be counted (NULL, or why not); NULL: any. */
     const char *(*check)(const lr_quota_srv *store, const lr_quota *q,
                          apr_pool_t *p);
-    /* Per generation in the parent (store NULL: not in use, so let go of
-     * what an earlier generation made), and per child.
+    /* Per generation in the parent, and per child.  Only shm's init is
+     * also called with store NULL, where the shm store is not in use: it
+     * lets go of a table an earlier generation made (the others keep
+     * nothing of their own across generations beside the breakers, which
+     * lr_qstore_init lets go of).
      */
     apr_status_t (*init)(apr_pool_t *pconf, server_rec *s,
                          const lr_quota_srv *store);
