@@ -31,47 +31,72 @@
 /* The name SetHandler gives. */
 #define LR_METRICS_HANDLER "length-required-metrics"
 
-/* One counter as Prometheus sees it: the family it belongs to, the value
- * of the family's "reason" label (NULL where the family has none), and
- * the family's help text, the same on every line of a family.  Families
- * are written in the order of their first counter.
+/* A family of series: its name and help text.  Families are written in
+ * the order of their first counter.
  */
 typedef struct {
-    const char *family;
-    const char *reason;
+    const char *name;
     const char *help;
+} lr_family;
+
+static const lr_family lr_fam_judged = {
+    "length_required_judged_total",
+    "Client requests a LengthRequired On or LogOnly scope judged"
+};
+static const lr_family lr_fam_refused = {
+    "length_required_refused_total",
+    "Requests the module refused, by reason"
+};
+static const lr_family lr_fam_would = {
+    "length_required_would_refuse_total",
+    "Requests LengthRequired LogOnly would have refused"
+};
+static const lr_family lr_fam_stream_cut = {
+    "length_required_stream_cut_total",
+    "Streamed bodies cut at the cap while the handler answered other than "
+    "413"
+};
+static const lr_family lr_fam_buffered = {
+    "length_required_buffered_total",
+    "Bodies without a length that LengthRequiredChunked Buffer read whole "
+    "and handed on"
+};
+static const lr_family lr_fam_buffered_file = {
+    "length_required_buffered_to_file_total",
+    "Buffered bodies that went past LengthRequiredBufferMemory into a file"
+};
+static const lr_family lr_fam_store_errors = {
+    "length_required_quota_store_errors_total",
+    "Quota store errors and timeouts"
+};
+static const lr_family lr_fam_given_up = {
+    "length_required_quota_store_given_up_total",
+    "Times the breaker gave the quota store (or one memcached server) up"
+};
+
+/* One counter as Prometheus sees it: its family, and the value of the
+ * family's "reason" label (NULL where the family has none).
+ */
+typedef struct {
+    const lr_family *family;
+    const char *reason;
 } lr_series;
 
-#define LR_REFUSED      "length_required_refused_total"
-#define LR_REFUSED_HELP "Requests the module refused, by reason"
-
 static const lr_series lr_series_of[] = {
-    [LR_C_JUDGED] = {"length_required_judged_total", NULL,
-                     "Client requests a LengthRequired On or LogOnly scope "
-                     "judged"},
-    [LR_C_MISSING] = {LR_REFUSED, "missing_length", LR_REFUSED_HELP},
-    [LR_C_CHUNKED] = {LR_REFUSED, "chunked", LR_REFUSED_HELP},
-    [LR_C_TOO_LARGE] = {LR_REFUSED, "too_large", LR_REFUSED_HELP},
-    [LR_C_STREAM] = {LR_REFUSED, "stream_too_large", LR_REFUSED_HELP},
-    [LR_C_WOULD] = {"length_required_would_refuse_total", NULL,
-                    "Requests LengthRequired LogOnly would have refused"},
-    [LR_C_STRICT] = {LR_REFUSED, "strict", LR_REFUSED_HELP},
-    [LR_C_STREAM_CUT] = {"length_required_stream_cut_total", NULL,
-                         "Streamed bodies cut at the cap while the handler "
-                         "answered other than 413"},
-    [LR_C_BUFFERED] = {"length_required_buffered_total", NULL,
-                       "Bodies without a length that LengthRequiredChunked "
-                       "Buffer read whole and handed on"},
-    [LR_C_BUFFERED_FILE] = {"length_required_buffered_to_file_total", NULL,
-                            "Buffered bodies that went past "
-                            "LengthRequiredBufferMemory into a file"},
-    [LR_C_QUOTA] = {LR_REFUSED, "quota", LR_REFUSED_HELP},
-    [LR_C_QUOTA_STORE] = {"length_required_quota_store_errors_total", NULL,
-                          "Quota store errors and timeouts"},
-    [LR_C_UPLOAD_MAX] = {LR_REFUSED, "upload_max", LR_REFUSED_HELP},
-    [LR_C_QUOTA_GIVEN_UP] = {"length_required_quota_store_given_up_total",
-                             NULL, "Times the breaker gave the quota store "
-                             "(or one memcached server) up"},
+    [LR_C_JUDGED] = {&lr_fam_judged, NULL},
+    [LR_C_MISSING] = {&lr_fam_refused, "missing_length"},
+    [LR_C_CHUNKED] = {&lr_fam_refused, "chunked"},
+    [LR_C_TOO_LARGE] = {&lr_fam_refused, "too_large"},
+    [LR_C_STREAM] = {&lr_fam_refused, "stream_too_large"},
+    [LR_C_WOULD] = {&lr_fam_would, NULL},
+    [LR_C_STRICT] = {&lr_fam_refused, "strict"},
+    [LR_C_STREAM_CUT] = {&lr_fam_stream_cut, NULL},
+    [LR_C_BUFFERED] = {&lr_fam_buffered, NULL},
+    [LR_C_BUFFERED_FILE] = {&lr_fam_buffered_file, NULL},
+    [LR_C_QUOTA] = {&lr_fam_refused, "quota"},
+    [LR_C_QUOTA_STORE] = {&lr_fam_store_errors, NULL},
+    [LR_C_UPLOAD_MAX] = {&lr_fam_refused, "upload_max"},
+    [LR_C_QUOTA_GIVEN_UP] = {&lr_fam_given_up, NULL},
 };
 
 /* A counter added to lr_stats.h without its line above stops the build
@@ -191,20 +216,15 @@ static const char *lr_label_value(apr_pool_t *p, const char *s)
     return out;
 }
 
-/* Counters c and k belong to the same family. */
-static int lr_same_family(int c, int k)
-{
-    return lr_series_of[c].family && lr_series_of[k].family
-           && !strcmp(lr_series_of[c].family, lr_series_of[k].family);
-}
-
-/* Counter c is the first of its family. */
+/* Counter c is the first of its family (a hole in lr_series_of, which
+ * has no family, is none).
+ */
 static int lr_family_first(int c)
 {
     int k;
 
     for (k = 0; k < c; k++) {
-        if (lr_same_family(k, c)) {
+        if (lr_series_of[k].family == lr_series_of[c].family) {
             return 0;
         }
     }
@@ -222,7 +242,6 @@ static LR_COLD int lr_metrics_serve(request_rec *r)
     lr_stats_hosts it;
     lr_host_row *row;
     const char *key;
-    apr_uint64_t count[LR_C_COUNT];
     apr_int64_t v;
     int c, k, h;
     size_t g;
@@ -245,31 +264,34 @@ static LR_COLD int lr_metrics_serve(request_rec *r)
         return HTTP_SERVICE_UNAVAILABLE;
     }
     rows = apr_array_make(r->pool, 8, sizeof(lr_host_row));
-    while ((key = lr_stats_hosts_next(&it, count))) {
+    for (;;) {
         row = apr_array_push(rows);
+        if (!(key = lr_stats_hosts_next(&it, row->count))) {
+            rows->nelts--;
+            break;
+        }
         row->vhost = lr_label_value(r->pool, key);
-        memcpy(row->count, count, sizeof(count));
     }
 
     ap_set_content_type(r, "text/plain; version=0.0.4; charset=utf-8");
     for (c = 0; c < LR_C_COUNT; c++) {
-        const lr_series *f = &lr_series_of[c];
+        const lr_family *f = lr_series_of[c].family;
 
         if (!lr_family_first(c)) {
             continue;
         }
-        ap_rprintf(r, "# HELP %s %s\n# TYPE %s counter\n", f->family,
-                   f->help, f->family);
+        ap_rprintf(r, "# HELP %s %s\n# TYPE %s counter\n", f->name,
+                   f->help, f->name);
         for (h = 0; h < rows->nelts; h++) {
             row = &APR_ARRAY_IDX(rows, h, lr_host_row);
             for (k = c; k < LR_C_COUNT; k++) {
                 const lr_series *s = &lr_series_of[k];
 
-                if (!lr_same_family(c, k)) {
+                if (s->family != f) {
                     continue;
                 }
                 ap_rprintf(r, "%s{vhost=\"%s\"%s%s%s} %" APR_UINT64_T_FMT
-                           "\n", s->family, row->vhost,
+                           "\n", f->name, row->vhost,
                            s->reason ? ",reason=\"" : "",
                            s->reason ? s->reason : "",
                            s->reason ? "\"" : "", row->count[k]);

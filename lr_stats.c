@@ -24,31 +24,39 @@
 #include "http_protocol.h"
 #include "mod_status.h"
 
-static const char *const lr_counter_key[LR_C_COUNT] = {
-    "LengthRequiredJudged",
-    "LengthRequiredRefusedMissingLength",
-    "LengthRequiredRefusedChunked",
-    "LengthRequiredRefusedTooLarge",
-    "LengthRequiredStreamTooLarge",
-    "LengthRequiredWouldRefuse",
-    "LengthRequiredRefusedStrict",
-    "LengthRequiredStreamCut",
-    "LengthRequiredBuffered",
-    "LengthRequiredBufferedToFile",
-    "LengthRequiredRefusedQuota",
-    "LengthRequiredQuotaStoreErrors",
-    "LengthRequiredRefusedUploadMax",
-    "LengthRequiredQuotaStoreGivenUp"
+/* Each counter's ?auto key and its column on the status page. */
+static const struct {
+    const char *key;
+    const char *label;
+} lr_counter_names[] = {
+    [LR_C_JUDGED] = {"LengthRequiredJudged", "Judged"},
+    [LR_C_MISSING] = {"LengthRequiredRefusedMissingLength",
+                      "411 missing length"},
+    [LR_C_CHUNKED] = {"LengthRequiredRefusedChunked", "411 chunked"},
+    [LR_C_TOO_LARGE] = {"LengthRequiredRefusedTooLarge", "413 declared"},
+    [LR_C_STREAM] = {"LengthRequiredStreamTooLarge", "413 streamed"},
+    [LR_C_WOULD] = {"LengthRequiredWouldRefuse", "Would refuse (LogOnly)"},
+    [LR_C_STRICT] = {"LengthRequiredRefusedStrict", "Strict framing"},
+    [LR_C_STREAM_CUT] = {"LengthRequiredStreamCut",
+                         "Streamed body cut, handler answered"},
+    [LR_C_BUFFERED] = {"LengthRequiredBuffered", "Buffered"},
+    [LR_C_BUFFERED_FILE] = {"LengthRequiredBufferedToFile",
+                            "Buffered to a file"},
+    [LR_C_QUOTA] = {"LengthRequiredRefusedQuota", "429 quota"},
+    [LR_C_QUOTA_STORE] = {"LengthRequiredQuotaStoreErrors",
+                          "Quota store errors"},
+    [LR_C_UPLOAD_MAX] = {"LengthRequiredRefusedUploadMax",
+                         "Upload max (413, 400)"},
+    [LR_C_QUOTA_GIVEN_UP] = {"LengthRequiredQuotaStoreGivenUp",
+                             "Quota store given up"},
 };
 
-static const char *const lr_counter_label[LR_C_COUNT] = {
-    "Judged", "411 missing length", "411 chunked", "413 declared",
-    "413 streamed", "Would refuse (LogOnly)", "Strict framing",
-    "Streamed body cut, handler answered", "Buffered",
-    "Buffered to a file", "429 quota", "Quota store errors",
-    "Upload max (413, 400)",
-    "Quota store given up"
-};
+/* A counter added to lr_stats.h without its line above stops the build
+ * here, as lr_metrics.c's table does.
+ */
+typedef char lr_counter_names_complete[(sizeof(lr_counter_names)
+                                        / sizeof(lr_counter_names[0])
+                                        == LR_C_COUNT) ? 1 : -1];
 
 /* One virtual host's counters, found again by its key after a graceful
  * restart.  A slot whose host left the configuration keeps its numbers
@@ -353,7 +361,7 @@ static void lr_status_row(request_rec *r, int flags, const char *key,
     if (flags & AP_STATUS_SHORT) {
         for (c = 0; c < LR_C_COUNT; c++) {
             ap_rprintf(r, "%s%s%s%s: %" APR_UINT64_T_FMT "\n",
-                       lr_counter_key[c], key ? "[" : "", key ? key : "",
+                       lr_counter_names[c].key, key ? "[" : "", key ? key : "",
                        key ? "]" : "", count[c]);
         }
         return;
@@ -380,7 +388,7 @@ int lr_status_hook(request_rec *r, int flags)
         ap_rputs("<hr />\n<h2>mod_length_required</h2>\n"
                  "<table border=\"1\"><tr><th>Virtual host</th>", r);
         for (c = 0; c < LR_C_COUNT; c++) {
-            ap_rprintf(r, "<th>%s</th>", lr_counter_label[c]);
+            ap_rprintf(r, "<th>%s</th>", lr_counter_names[c].label);
         }
         ap_rputs("</tr>\n", r);
     }
