@@ -11,7 +11,7 @@ use strict;
 use warnings FATAL => 'all';
 
 use Exporter 'import';
-use LRTest qw(http_request raw_request chunked);
+use LRTest qw(http_request raw_request chunked parse_auto);
 
 our @EXPORT_OK = qw(parse_metrics parse_auto series_of_key fetch
                     send_mix mix_adds alpha beta quote_host
@@ -79,16 +79,8 @@ sub parse_metrics {
     return \%m;
 }
 
-# The module's ?auto lines: { key => value } for the totals, and
-# { "key[host:port]" => value } for each host.
-sub parse_auto {
-    my ($text) = @_;
-    my %v;
-    for (split /\r?\n/, $text) {
-        $v{$1} = $2 if /^(LengthRequired\w+(?:\[.*\])?): (\d+)$/;
-    }
-    return \%v;
-}
+# (parse_auto, LRTest's, reads mod_status's ?auto lines; it is exported
+# from here too.)
 
 # GET $path from $where (a vhost name or a port) with Host $host; the
 # response (raw_request's hash).

@@ -16,7 +16,7 @@ use POSIX ();
 use Time::HiRes qw(time sleep);
 
 use LRServer qw(free_port start_httpd start_daemon);
-use LRTest qw(http_request raw_request private_conf);
+use LRTest qw(http_request raw_request private_conf parse_auto);
 
 our @EXPORT_OK = qw(upload uploads_at_once json_field quota_server
                     store_errors skewed_daemon store_clock memcached_get
@@ -111,8 +111,7 @@ CONF
 sub store_errors {
     my ($port) = @_;
     my ($st) = raw_request($port, "GET /status?auto HTTP/1.0\r\n\r\n");
-    my ($n) = $st->{body} =~ /^LengthRequiredQuotaStoreErrors: (\d+)$/m;
-    return $n;
+    return parse_auto($st->{body})->{LengthRequiredQuotaStoreErrors};
 }
 
 # The daemon $name (memcached, redis-server; start_daemon's %o) with a

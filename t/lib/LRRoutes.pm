@@ -10,7 +10,7 @@ use File::Temp qw(tempdir);
 
 use Apache::Test ();
 use Apache::TestUtil qw(t_cmp);
-use LRTest qw(log_lines wait_for_lines request_finished raw_request
+use LRTest qw(parse_auto log_lines wait_for_lines request_finished raw_request
               http_request error_lines chunked send_in_two_parts);
 
 our @EXPORT_OK = qw(runs runs_after starts max_read stream_once_started h2
@@ -120,11 +120,7 @@ sub counters {
     my ($vhost) = @_;
     my $res = raw_request($vhost, http_request(GET => '/rt-status?auto',
         headers => ['Connection: close']));
-    my %v;
-    for (split /\r?\n/, $res->{body}) {
-        $v{$1} = $2 if /^(LengthRequired\w+): (\d+)$/;
-    }
-    return \%v;
+    return parse_auto($res->{body});
 }
 
 # What the handler serving the error document of a refused request with

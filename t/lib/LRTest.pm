@@ -32,7 +32,7 @@ our @EXPORT_OK = qw(
     request_finished lr_note cgi_runs error_lines
     htaccess_nolen htaccess_post
     module_so module_line private_conf syntax_check syntax_error_ok
-    have_program h2_request
+    have_program h2_request parse_auto
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -67,6 +67,17 @@ sub chunked {
     my (@pieces) = grep { length } @_;
     return join('', map { sprintf("%x\r\n%s\r\n", length $_, $_) } @pieces)
         . "0\r\n\r\n";
+}
+
+# The module's keys of a mod_status ?auto page: totals and, as
+# "Key[name:port]", each listed host's.
+sub parse_auto {
+    my ($text) = @_;
+    my %v;
+    for (split /\r?\n/, $text) {
+        $v{$1} = $2 if /^(LengthRequired\w+(?:\[.*\])?): (\d+)$/;
+    }
+    return \%v;
 }
 
 # A connection to the main server (undef), the named virtual host, or a

@@ -109,11 +109,7 @@ sub http {
 sub status_auto {
     my (undef, $data) = http($port_c,
         http_request(GET => '/server-status?auto', proto => 'HTTP/1.0'));
-    my %v;
-    for (split /\r?\n/, $data) {
-        $v{$1} = $2 if /^(LengthRequired\S*): (\d+)$/;
-    }
-    return (\%v, $data);
+    return (parse_auto($data), $data);
 }
 
 my @close = ('Connection: close');

@@ -10,7 +10,8 @@ use lib "$FindBin::Bin/../lib";
 
 use Apache::Test;
 use Apache::TestUtil;
-use LRTest qw(tag lr_note wait_for_lines raw_request http_request);
+use LRTest qw(tag lr_note wait_for_lines raw_request http_request
+              parse_auto);
 use LRRoutes qw(counters counter_delta);
 use LRUpload qw(:all);
 
@@ -20,10 +21,10 @@ plan tests => 3 + 3 + 2;
 sub host_counters {
     my $res = raw_request('lr_upload', http_request(GET => '/rt-status?auto',
         headers => ['Connection: close']));
-    my %v;
-    $v{$1} = $2 while $res->{body} =~ /^(LengthRequired\w+)\[[^\]]*:\Q@{[
-        Apache::Test::vars('lr_upload_port') ]}\E\]: (\d+)$/mg;
-    return \%v;
+    my $all = parse_auto($res->{body});
+    my $port = Apache::Test::vars('lr_upload_port');
+    return { map { /^(\w+)\[[^\]]*:\Q$port\E\]$/ ? ($1 => $all->{$_}) : () }
+             keys %$all };
 }
 
 my ($before, $host_before) = (counters('lr_upload'), host_counters());
