@@ -11,21 +11,10 @@ use lib "$FindBin::Bin/../lib";
 use Apache::Test;
 use Apache::TestRequest;
 use Apache::TestUtil;
-use IO::Select;
 use LRTest qw(:all);
 
 plan tests => 4 * 3 + 3;
 
-
-sub read_rest {
-    my ($sock) = @_;
-    my $raw = '';
-    while (IO::Select->new($sock)->can_read(15)) {
-        last unless sysread $sock, my $buf, 65536;
-        $raw .= $buf;
-    }
-    return $raw;
-}
 
 for my $case (['Content-Length 2000 over a 1K cap', '/cap',
                ['Content-Length: 2000'], 413],
@@ -40,7 +29,7 @@ for my $case (['Content-Length 2000 over a 1K cap', '/cap',
         headers => [@$headers, 'Expect: 100-continue']));
     ok t_cmp($line, qr{^HTTP/1\.1 $status },
              "$what, Expect: 100-continue: the first line is the final $status");
-    my $rest = read_rest($sock);
+    my $rest = read_rest($sock, 15);
     ok t_cmp(scalar(() = "$line\r\n$rest" =~ m{^HTTP/1\.1 100 }mg), 0,
              'no 100 Continue anywhere in what the server sent');
     request_finished($tag);
@@ -59,7 +48,7 @@ for my $case (['Content-Length 2000 over a 1K cap', '/cap',
              . '100 Continue first');
     syswrite $sock, 'hello';
     my ($res) = grep { $_->{status} >= 200 }
-                parse_responses(read_rest($sock) =~ s/\A\r\n//r);
+                parse_responses(read_rest($sock, 15) =~ s/\A\r\n//r);
     ok t_cmp($res && $res->{status}, 200, 'control: then, once the body is sent, 200');
     ok t_cmp($res && $res->{body}, 'hello', 'control: with the body echoed');
 }

@@ -32,7 +32,7 @@ our @EXPORT_OK = qw(
     request_finished lr_note cgi_runs error_lines
     htaccess_nolen htaccess_post
     module_so module_line private_conf syntax_check syntax_error_ok
-    have_program h2_request parse_auto
+    have_program h2_request parse_auto read_rest
 );
 our %EXPORT_TAGS = (all => \@EXPORT_OK);
 
@@ -198,6 +198,18 @@ sub raw_request {
     return wantarray ? ($final, $x) : $final;
 }
 
+# What $sock brings until the server closes it, or until nothing has
+# come for $secs seconds.
+sub read_rest {
+    my ($sock, $secs) = @_;
+    my ($raw, $sel) = ('', IO::Select->new($sock));
+    while ($sel->can_read($secs)) {
+        last unless sysread $sock, my $buf, 65536;
+        $raw .= $buf;
+    }
+    return $raw;
+}
+
 # A request whose body comes in two parts: writes $first (the head and
 # the beginning of the body) to $where (as connect_to), waits up to 20 s
 # until $ready->() is true (a handler has started, say), then writes $rest
@@ -218,11 +230,7 @@ sub send_in_two_parts {
     }
     sleep 0.3;
     syswrite $sock, $rest;
-    my ($raw, $sel) = ('', IO::Select->new($sock));
-    while ($sel->can_read(20)) {
-        last unless sysread $sock, my $buf, 65536;
-        $raw .= $buf;
-    }
+    my $raw = read_rest($sock, 20);
     close $sock;
     my ($res) = grep { $_->{status} >= 200 } parse_responses($raw);
     return ($res || { status => 0, headers => {}, body => '' }, $came);

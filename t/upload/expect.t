@@ -11,8 +11,7 @@ use lib "$FindBin::Bin/../lib";
 use Apache::Test;
 use Apache::TestRequest;
 use Apache::TestUtil;
-use IO::Select;
-use LRTest qw(tag http_request first_line);
+use LRTest qw(tag http_request first_line read_rest);
 use LRUpload qw(:all);
 
 plan tests => 3 + 1;
@@ -25,11 +24,7 @@ plan tests => 3 + 1;
     ok t_cmp($line, qr{^HTTP/1\.1 413 },
              'append past the max with Expect: 100-continue: the first line '
              . 'is the final 413');
-    my $rest = '';
-    while (IO::Select->new($sock)->can_read(10)) {
-        last unless sysread $sock, my $buf, 65536;
-        $rest .= $buf;
-    }
+    my $rest = read_rest($sock, 10);
     ok t_cmp(scalar(() = "$line\r\n$rest" =~ m{^HTTP/1\.1 100 }mg), 0,
              'no 100 Continue anywhere in what the server sent');
     ok t_cmp($rest, qr/^Upload-Limit: max-size=1048576\r$/m,
