@@ -13,7 +13,7 @@ use Time::HiRes qw(time sleep);
 
 use Apache::Test ();
 use LRServer qw(start_php_fpm);
-use LRTest qw(http_request raw_request);
+use LRTest qw(http_request raw_request log_lines);
 
 our @EXPORT_OK = qw(
     body_of chunked_by post_chunked spool_dir spool_names
@@ -115,9 +115,7 @@ sub start_buffer_php_fpm {
 # The runs of the PHP scripts recorded for requests whose URI holds $tag.
 sub php_runs {
     my ($tag) = @_;
-    my $log = Apache::Test::vars('t_logs') . '/buffer_php.log';
-    open my $fh, '<', $log or return ();
-    return grep { /\Q$tag\E/ } map { chomp; $_ } <$fh>;
+    return grep { /\Q$tag\E/ } log_lines('buffer_php.log');
 }
 
 # An HTTP/2 (h2c, prior knowledge) upload of the file $data to
