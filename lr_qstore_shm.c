@@ -18,7 +18,6 @@
  */
 
 #include "apr_shm.h"
-#include "apr_siphash.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -65,17 +64,63 @@ static const lr_quota_srv *lr_shm_store;
 static apr_uint32_t lr_shm_last_log;    /* of this process's own lines */
 
 /*
- * The keyed placement: SipHash-1-3 (one compression and three
+ * The keyed placement: SipHash-1-3 (Aumasson and Bernstein, "SipHash: a
+ * fast short-input PRF", 2012, with one compression and three
  * finalization rounds, the variant hash tables use where 2-4's margin is
- * more than flooding needs), APR-util's apr_siphash() with the table's
- * key.  Without the key a client cannot choose key values that land on
- * another key's slots.  (The layout number above names the hash too: a
- * table made with another one is not taken over at a graceful restart.)
+ * more than flooding needs), written from the paper.  Without the key a
+ * client cannot choose key values that land on another key's slots.  (The
+ * layout number above names the hash too: a table made with another one
+ * is not taken over at a graceful restart.)
  */
-static APR_INLINE apr_uint64_t lr_shm_hash(const lr_qtable *t,
-                                           const char *key, apr_size_t len)
+
+#define LR_ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+
+#define LR_SIPROUND(v0, v1, v2, v3) do {                            \
+    v0 += v1; v1 = LR_ROTL(v1, 13); v1 ^= v0; v0 = LR_ROTL(v0, 32); \
+    v2 += v3; v3 = LR_ROTL(v3, 16); v3 ^= v2;                       \
+    v0 += v3; v3 = LR_ROTL(v3, 21); v3 ^= v0;                       \
+    v2 += v1; v1 = LR_ROTL(v1, 17); v1 ^= v2; v2 = LR_ROTL(v2, 32); \
+} while (0)
+
+/* The 64-bit little-endian word at p. */
+static APR_INLINE apr_uint64_t lr_le64(const unsigned char *p)
 {
-    return apr_siphash(key, len, (const unsigned char *)t->sipkey, 1, 3);
+    return (apr_uint64_t)p[0] | (apr_uint64_t)p[1] << 8
+           | (apr_uint64_t)p[2] << 16 | (apr_uint64_t)p[3] << 24
+           | (apr_uint64_t)p[4] << 32 | (apr_uint64_t)p[5] << 40
+           | (apr_uint64_t)p[6] << 48 | (apr_uint64_t)p[7] << 56;
+}
+
+static apr_uint64_t lr_siphash(const apr_uint64_t k[2], const void *data,
+                               apr_size_t len)
+{
+    const unsigned char *in = data, *end = in + (len & ~(apr_size_t)7);
+    apr_uint64_t v0 = k[0] ^ APR_UINT64_C(0x736f6d6570736575);
+    apr_uint64_t v1 = k[1] ^ APR_UINT64_C(0x646f72616e646f6d);
+    apr_uint64_t v2 = k[0] ^ APR_UINT64_C(0x6c7967656e657261);
+    apr_uint64_t v3 = k[1] ^ APR_UINT64_C(0x7465646279746573);
+    apr_uint64_t m;
+    int left = (int)(len & 7);
+
+    for (; in < end; in += 8) {
+        m = lr_le64(in);
+        v3 ^= m;
+        LR_SIPROUND(v0, v1, v2, v3);
+        v0 ^= m;
+    }
+    /* The last 0 to 7 bytes, with the length's low byte on top. */
+    m = (apr_uint64_t)(len & 0xff) << 56;
+    while (left--) {
+        m |= (apr_uint64_t)in[left] << (8 * left);
+    }
+    v3 ^= m;
+    LR_SIPROUND(v0, v1, v2, v3);
+    v0 ^= m;
+    v2 ^= 0xff;
+    LR_SIPROUND(v0, v1, v2, v3);
+    LR_SIPROUND(v0, v1, v2, v3);
+    LR_SIPROUND(v0, v1, v2, v3);
+    return v0 ^ v1 ^ v2 ^ v3;
 }
 
 /*
@@ -211,7 +256,7 @@ static lr_qs_result lr_shm_reserve(request_rec *r, lr_qop *ops, int nops,
     }
     for (i = 0; i < nops; i++) {
         apr_size_t len = strlen(ops[i].key);
-        apr_uint64_t h = lr_shm_hash(t, ops[i].key, len);
+        apr_uint64_t h = lr_siphash(t->sipkey, ops[i].key, len);
 
         if (len >= LR_SHM_KEY_MAX) {
             res = LR_QS_ERROR;  /* cannot happen: lr_quota.c builds them */
@@ -265,7 +310,7 @@ static void lr_shm_refund(request_rec *r, lr_qop *ops, int nops)
 
         if (len < LR_SHM_KEY_MAX
             && (e = lr_shm_find(t, ops[i].key, len,
-                                lr_shm_hash(t, ops[i].key, len), now,
+                                lr_siphash(t->sipkey, ops[i].key, len), now,
                                 &room))) {
             lr_shm_give_back(e, ops[i].n);
         }
