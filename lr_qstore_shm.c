@@ -72,9 +72,9 @@ static apr_uint32_t lr_shm_last_log;    /* of this process's own lines */
  * layout number above names the hash too: a table made with another one
  * is not taken over at a graceful restart.)  APR-util's apr_siphash(...,
  * 1, 3) gives the same values, but with its rounds counted at run time,
- * behind a call into libaprutil, it cost a charge 29 instructions more
- * (bench/callgrind: +1,515 against this one's +1,486), past the +1,500
- * a charge may cost.
+ * behind a call into libaprutil, it cost a charge 45 instructions more
+ * (bench/callgrind, the same tree otherwise: +1,515 against this one's
+ * +1,470), past the +1,500 a charge may cost.
  */
 
 #define LR_ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
